@@ -1,0 +1,185 @@
+"""Find, version and run the real jobsub_lite: the project's one door to processes.
+
+Lookup order for the directory holding the real executables: $JOBSUB_COMPAT_BACKEND,
+the `backend` setting of the config files, $JOBSUB_CLIENT_DIR (POMS's convention for
+"where the real client lives"), /opt/jobsub_lite/bin, then PATH. Any candidate that is
+this shim (same real path, or a file that launches jobsub_compat) is skipped, and the
+environment marker JOBSUB_COMPAT_ACTIVE stops a call that comes back to itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import FrameType
+from typing import Callable, Optional
+
+from . import config
+from .warnings import RuntimeFailure
+
+DEFAULT_DIR = "/opt/jobsub_lite/bin"
+MARKER = "JOBSUB_COMPAT_ACTIVE"
+_SELF_SIGNATURE = b"jobsub_compat"
+_VERSION_LINE = re.compile(r"""^\s*(?:__version__|version)\s*[:=]\s*["']([^"']+)["']""", re.M)
+_VERSION_TEXT = re.compile(r"jobsub_lite version (\S+)")
+
+
+@dataclass(frozen=True)
+class Backend:
+    path: str
+    source: str
+    version: str | None
+
+
+def is_shim(path: str) -> bool:
+    """Is this executable one of ours (a launcher of jobsub_compat)?"""
+    try:
+        with open(path, "rb") as handle:
+            return _SELF_SIGNATURE in handle.read(4096)
+    except OSError:
+        return False
+
+
+# This checkout's bin/: never a backend, whatever PATH says.
+OWN_BIN = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", "..", "bin"))
+
+
+def _usable(path: str) -> bool:
+    if os.path.realpath(os.path.dirname(path)) == OWN_BIN:
+        return False
+    return os.path.isfile(path) and os.access(path, os.X_OK) and not is_shim(path)
+
+
+def candidates(command: str, environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(directory, how it was chosen) in lookup order, before any checks."""
+    found: list[tuple[str, str]] = []
+    setting = config.settings(environ)["backend"]
+    if setting.value:
+        found.append((setting.value, setting.source))
+    if environ.get("JOBSUB_CLIENT_DIR"):
+        found.append((environ["JOBSUB_CLIENT_DIR"], "JOBSUB_CLIENT_DIR"))
+    found.append((DEFAULT_DIR, "default install"))
+    for entry in environ.get("PATH", "").split(os.pathsep):
+        if entry:
+            found.append((entry, "PATH"))
+    return found
+
+
+def find(command: str, environ: Mapping[str, str]) -> Backend:
+    setting = config.settings(environ)["backend"]
+    for directory, source in candidates(command, environ):
+        path = os.path.join(directory, command)
+        if _usable(path):
+            return Backend(path, source, detect_version(path, environ))
+        if source == setting.source and setting.value:
+            # An explicit choice that does not work is an error, not a reason to guess.
+            raise RuntimeFailure(
+                f"{source} names {directory}, which has no executable {command} of "
+                "jobsub_lite; point it at jobsub_lite's bin directory (e.g. /opt/jobsub_lite/bin)")
+    raise RuntimeFailure(
+        f"jobsub_lite's {command} was not found (looked in JOBSUB_CLIENT_DIR, {DEFAULT_DIR} "
+        "and PATH); install jobsub_lite or set JOBSUB_COMPAT_BACKEND to its bin directory")
+
+
+def _version_from_install(path: str) -> str | None:
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(path)))
+    for candidate in (os.path.join(prefix, "lib", "version.py"),):
+        try:
+            with open(candidate, encoding="utf-8", errors="replace") as handle:
+                match = _VERSION_LINE.search(handle.read(65536))
+        except OSError:
+            continue
+        if match:
+            return match.group(1)
+    return None
+
+
+def _cache_path(environ: Mapping[str, str]) -> str:
+    home = environ.get("HOME", os.path.expanduser("~"))
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+    return os.path.join(base, "jobsub_compat", "backend-versions.json")
+
+
+def detect_version(path: str, environ: Mapping[str, str]) -> str | None:
+    """The installed jobsub_lite version, without a process on every call.
+
+    First its lib/version.py; else a cache keyed by the executable's real path and
+    mtime, filled by running `--version` once.
+    """
+    version = _version_from_install(path)
+    if version:
+        return version
+    real = os.path.realpath(path)
+    try:
+        key = f"{real}:{os.stat(real).st_mtime_ns}"
+    except OSError:
+        return None
+    cache_file = _cache_path(environ)
+    try:
+        with open(cache_file, encoding="utf-8") as handle:
+            cache = json.load(handle)
+        if not isinstance(cache, dict):
+            cache = {}
+    except (OSError, ValueError):
+        cache = {}
+    if key in cache:
+        return cache[key] or None
+    try:
+        done = subprocess.run([path, "--version"], capture_output=True, timeout=60,
+                              env={**environ, MARKER: "version"}, stdin=subprocess.DEVNULL)
+        match = _VERSION_TEXT.search(done.stdout.decode("utf-8", "replace"))
+        version = match.group(1) if match else None
+    except (OSError, subprocess.SubprocessError):
+        version = None
+    cache[key] = version or ""
+    try:
+        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+        tmp = f"{cache_file}.{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(cache, handle)
+        os.replace(tmp, cache_file)
+    except OSError:
+        pass  # an unwritable cache only costs a process next time
+    return version
+
+
+LineFilter = Callable[[str], Optional[str]]
+
+
+def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter) -> int:
+    """Run the backend with live stdout (through `on_stdout`) and stderr; its status.
+
+    `on_stdout` gets each line and returns the text to print (None to hold it back).
+    SIGINT and SIGTERM are forwarded; death by signal N gives 128 + N, as in a shell.
+    """
+    try:
+        child = subprocess.Popen(argv, env=dict(env), stdout=subprocess.PIPE)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot run {argv[0]}: {exc.strerror}; check the jobsub_lite "
+                             "install or JOBSUB_COMPAT_BACKEND") from None
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        assert child.stdout is not None
+        out = sys.stdout
+        out.flush()
+        for raw in iter(child.stdout.readline, b""):
+            text = on_stdout(raw.decode("utf-8", "surrogateescape"))
+            if text:
+                out.buffer.write(text.encode("utf-8", "surrogateescape"))
+                out.buffer.flush()
+        status = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - status if status < 0 else status

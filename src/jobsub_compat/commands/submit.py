@@ -1,0 +1,490 @@
+"""jobsub_submit: a legacy submit line in, the jobsub_lite 1.12 line and its warnings out.
+
+translate() computes the legacy words (legacy.resplit), parses them with the option table
+(legacy.parse), applies each row's fate, and writes every word so that jobsub_lite's own
+quote layer gives back exactly the legacy word (lite.quote_for_lite).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import sys
+from collections.abc import Mapping
+
+from .. import classads, legacy, lite, options
+from .. import warnings as w
+from ..legacy import Item, Parsed
+from ..options import Fate, Option
+from ..plan import Plan
+from ..warnings import UsageError
+
+COMMAND = "jobsub_submit"
+RETIRED_OS = {"SL5", "SL6", "SL7"}
+_RETIRED_IMAGE = re.compile(r"fnal-wn-sl[5-7]", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_DAG_TAG = re.compile(rb"<\s*(serial|parallel)\s*>", re.IGNORECASE)
+
+
+class _Out:
+    """The jobsub_lite words being written, in order."""
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+
+    def option(self, spelling: str, values: list[str], form: str) -> None:
+        if not values:
+            self.words.append(spelling)
+        elif form == "eq" or (len(values) == 1 and values[0].startswith("-")):
+            # `--opt=value` keeps a value that starts with '-' from being read as an option.
+            self.words.append(f"{spelling}={values[0]}")
+            self.words.extend(values[1:])
+        elif form == "glued" and len(values) == 1:
+            self.words.append(spelling + values[0])
+        else:
+            self.words.append(spelling)
+            self.words.extend(values)
+
+
+def _group_hint(words: list[str], environ: Mapping[str, str]) -> str | None:
+    """The group, looked up before parsing because group-specific options depend on it."""
+    group = None
+    for i, word in enumerate(words):
+        if word.startswith(legacy.EXE_PREFIX):
+            break
+        if word in ("-G", "--group") and i + 1 < len(words):
+            group = words[i + 1]
+        elif word.startswith(("--group=", "-G=")):
+            group = word.split("=", 1)[1]
+        elif word.startswith("-G") and len(word) > 2:
+            group = word[2:]
+    return group or environ.get("JOBSUB_GROUP") or environ.get("GROUP") or None
+
+
+def _spelling(item: Item, grammar: legacy.Grammar) -> str:
+    """How to write this option for jobsub_lite: as written when it reads the same."""
+    row = item.row
+    if item.seen in row.lite:
+        return item.seen
+    if "abbrev" in item.notes and "one-dash" not in item.notes and grammar.lite_resolves_to(
+            item.seen, row):
+        return item.seen
+    return row.lite_spelling
+
+
+def _note_grammar(plan: Plan, item: Item, grammar: legacy.Grammar) -> None:
+    row = item.row
+    target = row.lite_spelling or row.spellings[0]
+    if "one-dash" in item.notes:
+        plan.warn(w.ONE_DASH_LONG, f"{item.seen} is a long option written with one dash; "
+                  f"read as {target}. Use {target}.")
+    elif "two-dash" in item.notes:
+        plan.warn(w.TWO_DASH_SHORT, f"{item.seen} is a short option written with two dashes; "
+                  f"read as {target}. Use {target}.")
+    elif "abbrev" in item.notes and row.lite and not grammar.lite_resolves_to(item.seen, row):
+        plan.warn(w.ABBREVIATION, f"{item.seen} abbreviates {target}, which jobsub_lite "
+                  f"would not read the same way; spelled out. Use {target}.")
+
+
+def _literal_value(item: Item, raw: list[str], origin: list[tuple[int, ...]]) -> str | None:
+    """The option's value as the caller wrote it, before the legacy server's re-split."""
+    index = item.words[0] if item.form in ("eq", "glued") else item.words[-1]
+    text = " ".join(raw[k] for k in origin[index])
+    if item.form == "eq":
+        prefix = item.seen + "="
+        return text[len(prefix):] if text.startswith(prefix) else None
+    if item.form == "glued":
+        return text[len(item.seen):] if text.startswith(item.seen) else None
+    return text
+
+
+def _tie_break(plan: Plan, item: Item, raw: list[str], origin: list[tuple[int, ...]]) -> None:
+    """Legacy reading unless only the literal reading is valid ClassAd (then warn)."""
+    value = item.values[0]
+    literal = _literal_value(item, raw, origin)
+    if literal is None or literal == value:
+        return
+    check = classads.valid_line if item.row.key == "lines" else classads.valid_expression
+    try:
+        if check(value):
+            return
+        if check(literal):
+            item.values = [literal]
+            plan.warn(w.LITERAL_READING, f"{item.seen} {literal!r} is not valid ClassAd as the "
+                      f"legacy server re-split it ({value!r}); passed as written.")
+        elif item.row.key == "lines":
+            plan.warn(w.CLASSAD_INVALID, f"{item.seen} {value!r} is not a ClassAd "
+                      "'NAME = value' line; jobsub_lite will probably reject it. "
+                      "Write it as +NAME=value.")
+    except classads.Unavailable:
+        plan.warn(w.CLASSAD_UNCHECKED, f"cannot check the ClassAd syntax of {item.seen} "
+                  f"{value!r} (no HTCondor Python bindings); the legacy reading is used.")
+
+
+def _exe_path(executable: str) -> str:
+    return executable[len(legacy.EXE_PREFIX):]
+
+
+def _is_dag_file(executable: str | None) -> bool:
+    if not executable:
+        return False
+    try:
+        with open(_exe_path(executable), "rb") as handle:
+            return bool(_DAG_TAG.search(handle.read(65536)))
+    except OSError:
+        return False
+
+
+def _json_words(path: str, parsed: Parsed) -> tuple[list[str], str | None, list[str]]:
+    """Option words, executable and arguments of a legacy --json-config file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise UsageError(f"--json-config {path}: {exc.strerror}; give a readable JSON file")
+    except ValueError as exc:
+        raise UsageError(f"--json-config {path} is not valid JSON ({exc}); fix the file")
+    if not isinstance(data, dict):
+        raise UsageError(f"--json-config {path} must hold one JSON object of options")
+    words: list[str] = []
+    exe, args = None, []
+    for key, value in data.items():
+        if key.startswith("#"):
+            continue
+        if legacy.EXE_PREFIX in key:
+            if parsed.executable:
+                raise UsageError(f"--json-config {path} names an executable ({key}) and so "
+                                 "does the command line; keep only one")
+            exe = key
+            args = [str(v) for v in value] if isinstance(value, list) else (
+                shlex.split(str(value)) if value not in ("", None) else [])
+            continue
+        for one in value if isinstance(value, list) else [value]:
+            text = str(one)
+            if text == "True":
+                words.append(key)
+            elif text != "False":
+                words.extend([key, text])
+    return words, exe, args
+
+
+def _rewrite_value(plan: Plan, item: Item, environ: Mapping[str, str]) -> list[str] | None:
+    """A REWRITE row's new values (None: drop the occurrence)."""
+    row, values = item.row, list(item.values)
+    key = row.key
+    if key in ("memory", "disk", "expected_lifetime", "timeout"):
+        unit = {"memory": "MB", "disk": "KB"}.get(key, "s")
+        if _BARE_NUMBER.match(values[0]):
+            new = values[0] + unit
+            plan.warn(row.code or "", f"{item.seen}={values[0]} has no unit; {row.reason}. "
+                      f"Use {row.lite_spelling}={new}.")
+            values = [new]
+        elif item.seen not in row.lite and key == "expected_lifetime":
+            plan.warn(row.code or "", f"{item.seen} is not a jobsub_lite spelling; rewritten. "
+                      f"Use {row.lite_spelling}.")
+        return values
+    if key == "resource_provides":
+        name, eq, rest = values[0].partition("=")
+        if eq and name.lower() == "usage_model" and rest != rest.upper():
+            new = f"{name}={rest.upper()}"
+            plan.warn(row.code or "", f"{item.seen}={values[0]}: {row.reason}. Use "
+                      f"{row.lite_spelling}={new}.")
+            values = [new]
+        return values
+    if key == "verbose":
+        if item.values:
+            return values
+        plan.warn(row.code or "", f"{item.seen} {row.reason}. {row.fix}")
+        return ["1"]
+    if key == "x509_user_proxy":
+        plan.env["X509_USER_PROXY"] = values[0]
+        plan.warn(row.code or "", f"{item.seen} {row.reason}. {row.fix}")
+        return None
+    raise AssertionError(f"no rewrite for {key}")  # pragma: no cover - table/code mismatch
+
+
+def _pass_checks(plan: Plan, item: Item, environ: Mapping[str, str]) -> bool:
+    """Value rules of PASS rows; False drops the occurrence."""
+    row = item.row
+    if row.key == "environment" and "=" not in item.values[0]:
+        name = item.values[0]
+        if not environ.get(name):
+            plan.warn(w.ENV_UNSET_VARIABLE, f"{item.seen} {name}: ${name} is unset or empty, "
+                      "so the legacy client did not export it and jobsub_lite would fail; "
+                      f"dropped. Set {name} or remove {item.seen} {name}.")
+            return False
+    elif row.key == "OS":
+        retired = sorted({v.strip().upper() for v in item.values[0].split(",")} & RETIRED_OS)
+        if retired:
+            plan.warn(row.code or "", f"{item.seen}={item.values[0]}: {row.reason}. {row.fix}")
+    elif row.key == "lines" and _RETIRED_IMAGE.search(item.values[0]):
+        plan.warn(row.code or "", f"{item.seen} {item.values[0]!r} {row.reason}. {row.fix}")
+    elif row.key == "d" and "glued" in item.notes:
+        plan.warn(row.code or "", f"{item.seen}{item.values[0]} glues the tag to -d, which "
+                  f"jobsub_lite rejects; split. Use -d {item.values[0]} DIR.")
+    return True
+
+
+def _version_at_least(version: str | None, wanted: str) -> bool:
+    if not version:
+        return True  # unknown: assume the 1.12 this project targets
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(version) >= Version(wanted)
+    except InvalidVersion:
+        return True
+
+
+def translate(argv: list[str], environ: Mapping[str, str],
+              lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
+    """The Plan for one legacy `jobsub_submit` call (nothing is run)."""
+    plan = Plan(COMMAND)
+    try:
+        _translate(plan, argv, environ, lite_version, backend_path)
+    except UsageError as exc:
+        plan.error = str(exc) if exc.code is None else f"[{exc.code}] {exc}"
+        plan.exit_code = 2
+    return plan
+
+
+def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
+               lite_version: str | None, backend_path: str) -> None:
+    exe_at = legacy.find_executable(argv)
+    head = argv if exe_at is None else argv[:exe_at]
+    if any(word in ("-h", "--help") for word in head):
+        plan.action, plan.text = "print", help_text()
+        return
+    if "--version" in head:
+        plan.action = "version"
+        return
+
+    words, origin = legacy.resplit(argv)
+    grammar = legacy.Grammar(options.rows_for(COMMAND, _group_hint(words, environ)))
+    parsed = legacy.parse(words, grammar)
+    if exe_at is not None and parsed.executable != argv[exe_at]:
+        raise UsageError(f"the quotes before {argv[exe_at]} are unbalanced and swallow it; "
+                         "close the quote in the option before the executable")
+
+    for item in list(parsed.items):
+        if item.row.key == "json_config":
+            more, exe, args = _json_words(item.values[0], parsed)
+            extra = legacy.parse(legacy.resplit(more)[0], grammar)
+            for new in extra.items:
+                new.words = ()  # no raw words of the command line behind them
+            parsed.items.extend(extra.items)
+            if exe:
+                parsed.executable, parsed.arguments = exe, args
+            plan.warn(item.row.code or "", f"{item.seen} {item.values[0]}: {item.row.reason}. "
+                      f"{item.row.fix}")
+
+    groups = {i.values[0] for i in parsed.items if i.row.key == "group"}
+    if len(groups) > 1:
+        raise UsageError(f"the group was given more than once ({', '.join(sorted(groups))}); "
+                         "give -G once")
+    if not groups and not (environ.get("JOBSUB_GROUP") or environ.get("GROUP")):
+        raise UsageError("no group: give -G GROUP or export JOBSUB_GROUP=GROUP")
+    if parsed.executable is None:
+        if not any(i.row.key == "show_parsing" for i in parsed.items):
+            raise UsageError("no executable: give file://SCRIPT after the options")
+
+    if "JOBSUB_SERVER" in environ:
+        plan.env["JOBSUB_SERVER"] = None
+        plan.warn(w.ENV_JOBSUB_SERVER, "$JOBSUB_SERVER names a legacy jobsub server; "
+                  "jobsub_lite has none; unset for jobsub_lite. Remove it from your setup.")
+
+    _last_wins(plan, parsed.items)
+    out = _Out()
+    requirements: list[Item] = []
+    keys = {i.row.key for i in parsed.items}
+    for item in parsed.items:
+        row = item.row
+        _note_grammar(plan, item, grammar)
+        if row.fate is Fate.REFUSE:
+            raise UsageError(f"{item.seen} {row.reason}. {row.fix}", row.code)
+        if row.key in ("json_config",):
+            continue
+        if row.fate is Fate.DROP:
+            if row.key == "dag" and _is_dag_file(parsed.executable):
+                out.option(_spelling(item, grammar), [], "flag")
+                continue
+            plan.warn(row.code or "", f"{item.seen} {row.reason}; dropped. {row.fix}")
+            continue
+        if row.fate is Fate.EMULATE:
+            _emulate(plan, item, out)
+            continue
+        values: list[str] | None = item.values
+        if row.fate is Fate.RENAME and item.seen not in row.lite:
+            plan.warn(row.code or "", f"{item.seen} {row.reason}; rewritten. {row.fix}")
+        elif row.fate is Fate.REWRITE:
+            if row.key == "blacklist":
+                use = "--blocklist" if _version_at_least(lite_version, "1.4") else "--blacklist"
+                if use != item.seen:
+                    plan.warn(row.code or "", f"{item.seen} {row.reason}; rewritten. {row.fix}")
+                out.option(use, item.values, item.form)
+                continue
+            values = _rewrite_value(plan, item, environ)
+        if values is None or not _pass_checks(plan, item, environ):
+            continue
+        item.values = values
+        if row.key in ("lines", "append_condor_requirements") and item.words:
+            _tie_break(plan, item, argv, origin)
+        if row.key == "append_condor_requirements":
+            requirements.append(item)
+        if row.key == "no_submit":
+            plan.expect_job_id = False
+        out.option(_spelling(item, grammar), item.values, item.form)
+
+    if len(requirements) > 1 and not _version_at_least(lite_version, "1.4"):
+        _join_requirements(plan, out, requirements, grammar)
+    if {"jobid_output_only", "debug"} <= keys:
+        raise UsageError("--jobid-output-only cannot be combined with --debug (the legacy "
+                         "client refused it too); drop one of them")
+    if "show_parsing" in keys:
+        plan.action = "print"
+        plan.text = _show_parsing(words, parsed, out.words)
+        return
+
+    final = out.words + [parsed.executable or ""] + parsed.arguments
+    quoted = [lite.quote_for_lite(x) for x in final]
+    if quoted != final or words != [x for x in argv if x != ""]:
+        _note_requote(plan, argv, words)
+    plan.backend_argv = [backend_path] + quoted
+
+
+def _last_wins(plan: Plan, items: list[Item]) -> None:
+    """Legacy kept only the last of a store option that jobsub_lite repeats."""
+    for item in list(items):
+        row = item.row
+        if row.legacy_repeat == "last" and row.lite_repeat == "append":
+            same = [i for i in items if i.row.key == row.key]
+            if len(same) > 1 and item is not same[-1]:
+                items.remove(item)
+                plan.warn(w.REPEATED_LAST_WINS, f"{item.seen} {item.values[0]} is overridden by "
+                          f"a later {same[-1].seen} (the legacy client kept the last); dropped. "
+                          f"Give {row.lite_spelling} once.")
+
+
+def _join_requirements(plan: Plan, out: _Out, items: list[Item],
+                       grammar: legacy.Grammar) -> None:
+    """jobsub_lite before 1.4 keeps only the last -c: give it one joined requirement."""
+    joined = " && ".join(f"({i.values[0]})" for i in items)
+    for item in items:
+        spelling = _spelling(item, grammar)
+        out.words = _remove_option(out.words, spelling, item.values[0], item.form)
+    out.option("--append_condor_requirements", [joined], "eq")
+    plan.warn(w.REPEATED_JOINED, f"{len(items)} -c requirements joined into one, because "
+              "the installed jobsub_lite (before 1.4) keeps only the last. Upgrade "
+              "jobsub_lite or join them with &&.")
+
+
+def _remove_option(words: list[str], spelling: str, value: str, form: str) -> list[str]:
+    probe = _Out()
+    probe.option(spelling, [value], form)
+    n = len(probe.words)
+    for i in range(len(words) - n + 1):
+        if words[i:i + n] == probe.words:
+            return words[:i] + words[i + n:]
+    return words  # pragma: no cover - the option was written just before
+
+
+def _emulate(plan: Plan, item: Item, out: _Out) -> None:
+    row = item.row
+    if row.key == "jobid_output_only":
+        plan.jobid_only = True
+    elif row.key == "drain":
+        out.option("--lines", ["+Drain=True"], "eq")
+    plan.warn(row.code or "", f"{item.seen} {row.reason}. {row.fix}")
+
+
+def _note_requote(plan: Plan, argv: list[str], words: list[str]) -> None:
+    plan.warn(w.REQUOTED, "the legacy server re-split this command line with shell quoting "
+              f"rules ({len([a for a in argv if a])} words became {len(words)}); jobsub_lite "
+              "gets exactly those words, quoted for its own quote layer.")
+
+
+def _show_parsing(words: list[str], parsed: Parsed, out_words: list[str]) -> str:
+    lines = ["legacy words after the server's re-split:"]
+    lines += [f"  [{i}] {word!r}" for i, word in enumerate(words)]
+    lines.append("options:")
+    for item in parsed.items:
+        shown = " ".join(repr(v) for v in item.values)
+        lines.append(f"  {item.seen} -> {item.row.key} {shown}".rstrip())
+    lines.append(f"executable: {parsed.executable}")
+    lines.append(f"arguments: {parsed.arguments!r}")
+    return "\n".join(lines) + "\n"
+
+
+def help_text() -> str:
+    """--help, derived from the option table."""
+    lines = [
+        "usage: jobsub_submit [options] file://SCRIPT [script arguments]",
+        "",
+        "Legacy jobsub_client jobsub_submit on jobsub_lite (jobsub-compat). Legacy options,",
+        "quoting and environment are accepted; each is passed, rewritten, emulated, dropped",
+        "with a warning, or refused with the fix. `jobsub-compat explain -- jobsub_submit ...`",
+        "shows the jobsub_lite line without running it.",
+        "",
+    ]
+    sections = (("Legacy options", lambda r: r.where != "lite" and not r.groups),
+                ("Experiment-specific legacy options", lambda r: bool(r.groups)),
+                ("jobsub_lite options (passed unchanged)", lambda r: r.where == "lite"))
+    for title, wanted in sections:
+        lines.append(f"{title}:")
+        for row in (r for r in options.SUBMIT if wanted(r)):
+            names = ", ".join(row.legacy or row.lite)
+            lines.append(f"  {names} {row.metavar}".rstrip())
+            fate = "" if row.fate is Fate.PASS else f" [{row.fate.value}"
+            if row.fate in (Fate.RENAME, Fate.REWRITE) and row.lite:
+                fate += f" -> {row.lite_spelling}"
+            fate += "]" if fate else ""
+            group = f" ({', '.join(row.groups)} only)" if row.groups else ""
+            lines.append(f"      {row.meaning}{group}{fate}")
+        lines.append("")
+    lines.append("Everything after file://SCRIPT is passed to the script unparsed.")
+    return "\n".join(lines) + "\n"
+
+
+_USE_JOB_ID = re.compile(r"Use job id (\S+) to retrieve output")
+
+
+class SubmitOutput:
+    """The legacy submit output: `JobsubJobId of first job: ID` before jobsub_lite's
+    `Use job id ID to retrieve output`, or only the id with --jobid-output-only."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.job_id: str | None = None
+        self.held: list[str] = []
+
+    def line(self, text: str) -> str | None:
+        match = _USE_JOB_ID.search(text)
+        if match and self.job_id is None:
+            self.job_id = match.group(1)
+            if not self.plan.jobid_only:
+                return f"JobsubJobId of first job: {self.job_id}\n{text}"
+        if self.plan.jobid_only:
+            self.held.append(text)
+            return None
+        return text
+
+    def finish(self, status: int) -> int:
+        if self.plan.jobid_only:
+            if self.job_id:
+                sys.stdout.write(self.job_id + "\n")
+                sys.stdout.flush()
+            else:  # nothing is lost: what jobsub_lite said goes to stderr
+                sys.stderr.write("".join(self.held))
+        if status != 0 or not self.plan.expect_job_id or self.job_id:
+            return status
+        sys.stderr.write(f"{COMMAND}: error [{w.NO_JOB_ID}]: jobsub_lite reported no job id, "
+                         "so the submission failed (see its messages above); exit 1 as the "
+                         "legacy client did\n")
+        return 1
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    from ..dropin import run
+
+    return run(COMMAND, translate, SubmitOutput, argv, environ)

@@ -1,0 +1,68 @@
+"""Settings and where each one came from.
+
+Precedence: command line > environment (JOBSUB_COMPAT_<NAME>) > user config
+(~/.config/jobsub_compat.conf, or $XDG_CONFIG_HOME) > site config
+(/etc/jobsub_compat/jobsub_compat.conf, or $JOBSUB_COMPAT_SITE_CONFIG) > defaults.
+
+The files use ConfigArgParse's default format (`name = value`, `#` comments, `[section]`
+headers ignored). They are read by hand here because every drop-in call reads them and
+importing configargparse would cost more than the rest of a call's parsing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+SITE_CONFIG = "/etc/jobsub_compat/jobsub_compat.conf"
+
+DEFAULTS: dict[str, str] = {
+    "backend": "",  # directory holding the real jobsub_lite executables
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: str
+    source: str  # "environment JOBSUB_COMPAT_BACKEND", "user config PATH", "default", ...
+
+
+def config_files(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(label, path) of the config files, highest precedence first."""
+    home = environ.get("HOME", os.path.expanduser("~"))
+    user_dir = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    site = environ.get("JOBSUB_COMPAT_SITE_CONFIG", SITE_CONFIG)
+    return [("user config", os.path.join(user_dir, "jobsub_compat.conf")),
+            ("site config", site)]
+
+
+def read_file(path: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                line = line.strip()
+                if not line or line[0] in "#;[":
+                    continue
+                for sep in ("=", ":"):
+                    name, found, value = line.partition(sep)
+                    if found:
+                        values[name.strip().replace("-", "_")] = value.strip()
+                        break
+    except OSError:
+        pass
+    return values
+
+
+def settings(environ: Mapping[str, str]) -> dict[str, Setting]:
+    result = {name: Setting(value, "default") for name, value in DEFAULTS.items()}
+    for label, path in reversed(config_files(environ)):
+        for name, value in read_file(path).items():
+            if name in result:
+                result[name] = Setting(value, f"{label} {path}")
+    for name in result:
+        var = f"JOBSUB_COMPAT_{name.upper()}"
+        if environ.get(var):
+            result[name] = Setting(environ[var], f"environment {var}")
+    return result

@@ -1,0 +1,86 @@
+"""What every drop-in does with its Plan: explain it, refuse it, answer it, or run it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Callable, Optional, Protocol
+
+from . import __version__, backend
+from .plan import Plan
+from .warnings import RuntimeFailure
+
+
+class Output(Protocol):
+    """Turns the backend's stdout into what the legacy client printed."""
+
+    def line(self, text: str) -> str | None: ...
+
+    def finish(self, status: int) -> int: ...
+
+
+Translate = Callable[[list[str], Mapping[str, str], Optional[str], str], Plan]
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def plan_for(command: str, translate: Translate, argv: list[str],
+             environ: Mapping[str, str]) -> tuple[Plan, backend.Backend | None, str | None]:
+    """The Plan, the backend it would run (if found) and why none was found."""
+    try:
+        found: backend.Backend | None = backend.find(command, environ)
+        missing = None
+    except RuntimeFailure as exc:
+        found, missing = None, str(exc)
+    plan = translate(argv, environ, found.version if found else None,
+                     found.path if found else command)
+    return plan, found, missing
+
+
+def version_line(command: str, found: backend.Backend | None) -> str:
+    behind = (f"jobsub_lite version {found.version or 'unknown'} ({found.path})" if found
+              else "no jobsub_lite found")
+    return f"{command} (jobsub-compat {__version__}, legacy jobsub_client emulation) on {behind}"
+
+
+def run(command: str, translate: Translate, make_output: Callable[[Plan], Output],
+        argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    environ = os.environ if environ is None else environ
+    if command in environ.get(backend.MARKER, "").split(","):
+        _err(f"{command}: error: the jobsub_lite backend called {command} again, i.e. this "
+             "shim; set JOBSUB_COMPAT_BACKEND to jobsub_lite's own bin directory")
+        return 1
+    plan, found, missing = plan_for(command, translate, argv, environ)
+    if environ.get("JOBSUB_COMPAT_DRY_RUN") == "1":
+        sys.stdout.write(plan.as_text())
+        return plan.exit_code
+    for warning in plan.warnings:
+        _err(warning.line(command))
+    if plan.error:
+        _err(f"{command}: error: {plan.error}")
+        return plan.exit_code
+    if plan.action == "print":
+        sys.stdout.write(plan.text)
+        return plan.exit_code
+    if plan.action == "version":
+        print(version_line(command, found))
+        return 0 if found else 1
+    if found is None:
+        _err(f"{command}: error: {missing}")
+        return 1
+    env = {k: v for k, v in environ.items() if plan.env.get(k, "") is not None}
+    env.update({k: v for k, v in plan.env.items() if v is not None})
+    marker = environ.get(backend.MARKER)
+    env[backend.MARKER] = f"{marker},{command}" if marker else command
+    output = make_output(plan)
+    try:
+        status = backend.run(plan.backend_argv, env, output.line)
+    except RuntimeFailure as exc:
+        _err(exc.line(command))
+        return 1
+    return output.finish(status)

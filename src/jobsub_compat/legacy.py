@@ -1,0 +1,216 @@
+"""The legacy grammar: the words the legacy client made of a command line, and their parse.
+
+Quoting contract (legacy-jobsub.md §0, §13): the legacy client joined its server words
+with single spaces and the server re-split them with `shlex.split`, keeping the words as
+given when that failed. `resplit` computes exactly those words and, for each, the raw
+argv words it came from, so the quoting tie-break can also look at a value as written.
+
+Grammar (legacy 1.3 argparse, plus the repairs real scripts need): unique-prefix
+abbreviations resolved against the legacy option set (then jobsub_lite's), `--opt=value`
+and `--opt value`, glued short values (`-N10`, `-dOUT DIR`), a long option written with
+one dash or a short one with two when exactly one option matches, empty words ignored,
+and everything after the first `file://` word (other than the value of `-f`) is the job's.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from .options import Option
+from .warnings import UsageError
+
+EXE_PREFIX = "file://"
+_INT = re.compile(r"^[0-9]+$")
+
+
+def find_executable(words: list[str]) -> int | None:
+    """Index of the first `file://` word that is not the value of `-f`."""
+    for i, word in enumerate(words):
+        if word.startswith(EXE_PREFIX) and not (i > 0 and words[i - 1] == "-f"):
+            return i
+    return None
+
+
+def resplit(raw: list[str]) -> tuple[list[str], list[tuple[int, ...]]]:
+    """The legacy server's words for `raw`, and the raw word indexes behind each one."""
+    joined = " ".join(raw)
+    starts = []
+    pos = 0
+    for word in raw:
+        starts.append(pos)
+        pos += len(word) + 1
+    lex = shlex.shlex(joined, posix=True)
+    lex.whitespace_split = True
+    lex.commenters = ""
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []
+    try:
+        while True:
+            begin = lex.instream.tell()
+            token = lex.get_token()
+            if token is None:
+                break
+            words.append(token)
+            spans.append((begin, lex.instream.tell()))
+    except ValueError:  # unbalanced quotes: the legacy server kept the words as given
+        kept = [i for i, w in enumerate(raw) if w != ""]
+        return [raw[i] for i in kept], [(i,) for i in kept]
+    origin = [
+        tuple(i for i, w in enumerate(raw) if w and starts[i] < end and starts[i] + len(w) > begin)
+        for begin, end in spans
+    ]
+    return words, origin
+
+
+@dataclass
+class Item:
+    """One option occurrence, as the legacy client read it."""
+
+    row: Option
+    seen: str  # the option as written (`-M`, `--mail_al`, `-append_condor_requirements`)
+    values: list[str]
+    form: str  # "flag", "eq" (--opt=v), "sep" (--opt v), "glued" (-N10)
+    notes: tuple[str, ...] = ()  # "abbrev", "one-dash", "two-dash", "glued"
+    words: tuple[int, ...] = ()  # legacy word indexes this occurrence used
+
+
+@dataclass
+class Parsed:
+    items: list[Item] = field(default_factory=list)
+    executable: str | None = None
+    arguments: list[str] = field(default_factory=list)
+
+
+class Grammar:
+    """Resolves option words against a set of rows (legacy spellings first)."""
+
+    def __init__(self, rows: list[Option]) -> None:
+        self.exact: dict[str, Option] = {}
+        self.legacy_long: dict[str, Option] = {}
+        self.lite_long: dict[str, Option] = {}
+        self.lite_only: dict[str, Option] = {}  # what jobsub_lite's parser knows
+        for row in rows:  # later rows (group-specific) take over a spelling
+            for spelling in row.spellings:
+                self.exact[spelling] = row
+                if spelling.startswith("--") and spelling in row.lite:
+                    self.lite_only[spelling] = row
+                if spelling.startswith("--"):
+                    target = self.legacy_long if spelling in row.legacy else self.lite_long
+                    target[spelling] = row
+
+    def _prefix(self, name: str, table: dict[str, Option]) -> list[Option]:
+        found: list[Option] = []
+        for spelling, row in table.items():
+            if spelling.startswith(name) and row not in found:
+                found.append(row)
+        return found
+
+    def resolve_long(self, name: str) -> tuple[Option, tuple[str, ...]] | None:
+        """A `--name` (exact or unique prefix); None when nothing matches."""
+        if name in self.exact:
+            return self.exact[name], ()
+        for table in (self.legacy_long, self.lite_long):
+            found = self._prefix(name, table)
+            if len(found) == 1:
+                return found[0], ("abbrev",)
+            if len(found) > 1:
+                names = ", ".join(sorted(r.spellings[0] for r in found))
+                raise UsageError(f"{name} is ambiguous ({names}); write the option in full")
+        return None
+
+    def lite_resolves_to(self, name: str, row: Option) -> bool:
+        """Would jobsub_lite's own prefix matching read `name` as `row`?"""
+        if name in row.lite:
+            return True
+        return {r.key for s, r in self.lite_only.items() if s.startswith(name)} == {row.key}
+
+    def resolve(self, word: str) -> tuple[Option, str, str | None, tuple[str, ...]]:
+        """(row, option as written, value glued or after '=', notes) for an option word."""
+        if word.startswith("--"):
+            name, eq, value = word.partition("=")
+            found = self.resolve_long(name)
+            if found:
+                return found[0], name, value if eq else None, found[1]
+            short = name[1:]
+            if len(short) == 2 and short in self.exact:
+                return self.exact[short], name, value if eq else None, ("two-dash",)
+            raise UsageError(f"unknown option {name}; see jobsub_submit --help")
+        name, eq, value = word.partition("=")
+        if name in self.exact:
+            return self.exact[name], name, value if eq else None, ()
+        readings: list[tuple[Option, str, str | None, tuple[str, ...]]] = []
+        short = self.exact.get(word[:2])
+        if short is not None and short.nargs >= 1 and len(word) > 2:
+            readings.append((short, word[:2], word[2:], ("glued",)))
+        try:
+            long = self.resolve_long("-" + name)
+        except UsageError:
+            long = None
+        if long:
+            readings.append((long[0], name, value if eq else None, ("one-dash",) + long[1]))
+        if len(readings) == 1:
+            return readings[0]
+        if len(readings) > 1:
+            glued, dashed = readings
+            raise UsageError(
+                f"{word} is ambiguous: write {dashed[0].lite_spelling or dashed[0].spellings[0]}"
+                f"{'=' + (dashed[2] or '') if dashed[2] is not None else ''} or "
+                f"{glued[1]} {shlex.quote(glued[2] or '')}")
+        raise UsageError(f"unknown option {name}; see jobsub_submit --help")
+
+
+def _takes_value(word: str, grammar: Grammar) -> bool:
+    """Can `word` be an option's value? Not when it is itself a known option."""
+    name = word.partition("=")[0]
+    return not (word.startswith("-") and name in grammar.exact)
+
+
+def parse(words: list[str], grammar: Grammar) -> Parsed:
+    """Parse the legacy server words (executable and script arguments included)."""
+    parsed = Parsed()
+    exe = find_executable(words)
+    options = words if exe is None else words[:exe]
+    if exe is not None:
+        parsed.executable = words[exe]
+        parsed.arguments = words[exe + 1:]
+    i = 0
+    while i < len(options):
+        word = options[i]
+        if word == "":
+            i += 1
+            continue
+        if not word.startswith("-") or word == "-":
+            raise UsageError(
+                f"unexpected word {shlex.quote(word)} before the executable; options and "
+                "their values come first, then file://SCRIPT and its arguments")
+        row, seen, value, notes = grammar.resolve(word)
+        start = i
+        i += 1
+        values: list[str] = []
+        if row.key == "verbose":
+            if value is not None:
+                values, form = [value], "eq"
+            elif i < len(options) and _INT.match(options[i]):
+                values, form = [options[i]], "sep"
+                i += 1
+            else:
+                form = "flag"
+        elif row.nargs == 0:
+            if value is not None:
+                raise UsageError(f"{seen} takes no value (got {seen}={value})")
+            form = "flag"
+        else:
+            form = "sep"
+            if value is not None:
+                values.append(value)
+                form = "glued" if "glued" in notes else "eq"
+            while len(values) < row.nargs:
+                if i >= len(options) or not _takes_value(options[i], grammar):
+                    need = "a value" if row.nargs == 1 else f"{row.nargs} values"
+                    raise UsageError(f"{seen} needs {need} ({row.metavar or 'VALUE'})")
+                values.append(options[i])
+                i += 1
+        parsed.items.append(Item(row, seen, values, form, notes, tuple(range(start, i))))
+    return parsed

@@ -1,0 +1,341 @@
+"""THE option table: every legacy and jobsub_lite option of jobsub_submit, one row each.
+
+The legacy parser, the translator, `--help`, warnings and compat-matrix.md all read these
+rows. A new option is one new row (and its tests).
+
+Facts: ../shared/reference/legacy-jobsub.md (jobsub_client 1.2 and 1.3.4.1 client and
+server options, group extras) and jobsub-lite.md (jobsub_lite 1.12 lib/get_parser.py).
+
+One rule decides what happens to a legacy-only option: a job must never silently behave
+differently. If dropping it leaves the job and its outputs as the legacy client made
+them (it only steered the legacy server, its transport or its log formatting), it is
+dropped with a warning; if jobsub_lite can do the same thing another way, it is
+rewritten; otherwise it is refused with exit 2 and the exact fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Fate(str, Enum):
+    PASS = "pass"
+    RENAME = "rename"
+    REWRITE = "rewrite"
+    DROP = "drop"
+    EMULATE = "emulate"
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    legacy: tuple[str, ...]  # spellings the legacy client or server accepted
+    lite: tuple[str, ...]  # jobsub_lite 1.12 spellings; the first is the one we write
+    nargs: int  # 0 flag, 1 value, 2 values (legacy arity)
+    fate: Fate
+    meaning: str
+    code: str | None = None  # warning/refusal code of this row
+    reason: str = ""  # why this fate; completes "<option> ..." in warnings
+    fix: str = ""  # the exact replacement, one sentence
+    legacy_repeat: str = "last"  # "append": every occurrence counts; "last": last one wins
+    lite_repeat: str = "last"
+    where: str = "server"  # "client": legacy client option; "lite": jobsub_lite only
+    groups: tuple[str, ...] = ()  # legacy group-specific option (only for these groups)
+    metavar: str = ""
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return self.legacy + tuple(s for s in self.lite if s not in self.legacy)
+
+    @property
+    def lite_spelling(self) -> str:
+        return self.lite[0] if self.lite else ""
+
+
+P, RN, RW, D, E, RF = (Fate.PASS, Fate.RENAME, Fate.REWRITE, Fate.DROP, Fate.EMULATE,
+                       Fate.REFUSE)
+
+_NO_SERVER = "names the legacy jobsub server; jobsub_lite has no server and picks an " \
+    "HTCondor schedd itself"
+
+SUBMIT: tuple[Option, ...] = (
+    # --- legacy client options (parsed by the client, never re-split) ---------------------
+    Option("group", ("-G", "--group"), ("-G", "--group"), 1, P,
+           "Experiment/accounting group (default $JOBSUB_GROUP, then $GROUP).",
+           where="client", metavar="GROUP"),
+    Option("role", ("--role",), ("--role",), 1, P,
+           "VOMS role of the submission (Analysis, Production, ...); selects the token role.",
+           where="client", metavar="ROLE"),
+    Option("jobsub_server", ("--jobsub-server", "--jobsub_server"), (), 1, D,
+           "Legacy jobsub server URL.", "JC101", _NO_SERVER, "Remove it.",
+           where="client", metavar="URL"),
+    Option("dropbox_server", ("--dropbox-server",), (), 1, D,
+           "Alternate legacy dropbox server (expert).", "JC102",
+           "names a legacy dropbox server; jobsub_lite takes RCDS servers from "
+           "$JOBSUB_DROPBOX_SERVER_LIST", "Remove it.", where="client", metavar="URL"),
+    Option("dag", ("--dag",), ("--dag",), 0, D,
+           "Legacy: stored but never used by jobsub_submit. jobsub_lite: the executable "
+           "is a dagNabbit DAG file.", "JC103",
+           "was ignored by the legacy jobsub_submit but makes jobsub_lite read the "
+           "executable as a DAG file; kept only when the executable is a DAG file",
+           "Remove it, or use jobsub_submit_dag for DAG files.", where="client"),
+    Option("json_config", ("--json-config",), (), 1, E,
+           "JSON file of options (legacy 1.2.8+).", "JC105",
+           "is not a jobsub_lite option; its JSON file is expanded into options",
+           "Write the options on the command line.", where="client", metavar="FILE"),
+    Option("tarball_exclusion_file", ("--tarball-exclusion-file",),
+           ("--tarball-exclusion-file",), 1, P,
+           "File of patterns excluded when a tardir:// is packed.", where="client",
+           metavar="FILE"),
+    Option("use_cvmfs_dropbox", ("--use-cvmfs-dropbox",), ("--use-cvmfs-dropbox",), 0, P,
+           "Upload dropbox/tardir tarballs to RCDS/CVMFS.", where="client"),
+    Option("use_pnfs_dropbox", ("--use-pnfs-dropbox",), ("--use-pnfs-dropbox",), 0, P,
+           "Upload dropbox/tardir tarballs to dCache (pnfs).", where="client"),
+    Option("debug", ("--debug",), ("--debug",), 0, P,
+           "Debug output (jobsub_lite: --verbose 1).", where="client"),
+    Option("jobid_output_only", ("--jobid-output-only",), (), 0, E,
+           "Print only the job id on success.", "JC106",
+           "is not a jobsub_lite option; emulated: stdout is only the job id",
+           "Take the id from the 'Use job id ID to retrieve output' line.", where="client"),
+    Option("help", ("-h", "--help"), ("-h", "--help"), 0, E,
+           "Show this help (legacy options, their fates and the jobsub_lite spelling).",
+           reason="is answered by the drop-in", where="client"),
+    Option("version", ("--version",), ("--version",), 0, E,
+           "Show the compat layer's version and the jobsub_lite version behind it.",
+           reason="is answered by the drop-in", where="client"),
+    Option("x509_user_proxy", ("-x", "--X509_USER_PROXY"), (), 1, RW,
+           "X.509 proxy to use (jobsub_client 1.2.2 era).", "JC107",
+           "is not a jobsub_lite option; passed as $X509_USER_PROXY",
+           "Export X509_USER_PROXY instead (jobsub_lite uses tokens; proxies only where "
+           "the site enables them).", where="client", metavar="PROXY"),
+    Option("continue_on_failure", ("--continue-on-failure",), (), 0, RF,
+           "jobsub_client 1.2.2-era option with no documented behaviour.", "JC108",
+           "has no documented meaning and no jobsub_lite equivalent",
+           "Remove it and check the job does what you expect.", where="client"),
+    # --- legacy server options (re-split with shlex by the legacy server) -----------------
+    Option("subgroup", ("--subgroup",), ("--subgroup",), 1, P,
+           "Accounting subgroup.", metavar="SUBGROUP"),
+    Option("N", ("-N",), ("-N",), 1, P, "Number of jobs (procs) in the cluster.",
+           metavar="N"),
+    Option("maxConcurrent", ("--maxConcurrent",), ("--maxConcurrent",), 1, P,
+           "Run the N jobs as a DAG with at most this many running.", metavar="M"),
+    Option("memory", ("--memory",), ("--memory",), 1, RW,
+           "Memory request, NUMBER[KB|MB|GB|TB].", "JC111",
+           "without a unit means MB in both clients; the unit is written out",
+           "Write the unit, e.g. --memory=2000MB.", metavar="SIZE"),
+    Option("disk", ("--disk",), ("--disk",), 1, RW,
+           "Disk request, NUMBER[KB|MB|GB|TB].", "JC112",
+           "without a unit means KB in both clients; the unit is written out",
+           "Write the unit, e.g. --disk=10GB.", metavar="SIZE"),
+    Option("cpu", ("--cpu",), ("--cpu",), 1, P, "Number of CPUs.", metavar="N"),
+    Option("expected_lifetime", ("--expected-lifetime", "--expected_lifetime"),
+           ("--expected-lifetime",), 1, RW,
+           "Expected job lifetime: short, medium, long or NUMBER[s|m|h|d].", "JC113",
+           "bare numbers are seconds in both clients; the unit is written out "
+           "(--expected_lifetime is respelled)",
+           "Write --expected-lifetime=NUMBERs (or m, h, d).", metavar="LIFETIME"),
+    Option("timeout", ("--timeout",), ("--timeout",), 1, RW,
+           "Kill the job script after NUMBER[s|m|h|d].", "JC114",
+           "bare numbers are seconds in both clients; the unit is written out",
+           "Write --timeout=NUMBERs (or m, h, d).", metavar="DURATION"),
+    Option("OS", ("--OS",), ("--OS",), 1, P,
+           "Desired worker OS list (+DesiredOS).", "JC115",
+           "SL5/SL6/SL7 are retired: jobsub_lite runs jobs in its default EL9 container "
+           "and --OS only sets DesiredOS",
+           "Remove --OS, or choose an image with --singularity-image.", metavar="OS"),
+    Option("resource_provides", ("--resource-provides",), ("--resource-provides",), 1, RW,
+           "KEY=VALUES resource request, e.g. usage_model=DEDICATED,OPPORTUNISTIC,OFFSITE.",
+           "JC116",
+           "usage_model values are upper-cased: jobsub_lite checks OFFSITE "
+           "case-sensitively and would otherwise keep the job onsite",
+           "Write usage_model values in upper case.", legacy_repeat="append",
+           lite_repeat="append", metavar="KEY=VALUE"),
+    Option("site", ("--site",), ("--site",), 1, P, "Comma list of sites.", metavar="SITES"),
+    Option("blacklist", ("--blacklist",), ("--blocklist", "--blacklist"), 1, RW,
+           "Comma list of sites to avoid.", "JC117",
+           "is the legacy spelling of --blocklist (jobsub_lite 1.4 and later); kept "
+           "for older jobsub_lite", "Use --blocklist.", metavar="SITES"),
+    Option("append_condor_requirements", ("-c", "--append_condor_requirements"),
+           ("-c", "--append_condor_requirements", "--append-condor-requirements"), 1, P,
+           "ClassAd expression ANDed onto the job requirements.", "JC209",
+           legacy_repeat="append", lite_repeat="append", metavar="EXPR"),
+    Option("overwrite_condor_requirements", ("--overwrite_condor_requirements",),
+           ("--overwrite_condor_requirements", "--overwrite-condor-requirements"), 1, RF,
+           "Replace the job requirements entirely.", "JC118",
+           "is accepted but ignored by jobsub_lite 1.12 (its template never uses it), so "
+           "the job would silently run with the default requirements",
+           "Express the requirement with --append_condor_requirements=EXPR.",
+           metavar="EXPR"),
+    Option("lines", ("-l", "--lines"), ("-l", "--lines"), 1, P,
+           "Line appended verbatim to the HTCondor submit file.", "JC119",
+           "names a retired SL6/SL7 image; jobsub_lite runs the job in that image only "
+           "while it is still published on CVMFS",
+           "Use --singularity-image=/cvmfs/singularity.opensciencegrid.org/fermilab/"
+           "fnal-wn-el9:latest.", legacy_repeat="append", lite_repeat="append",
+           metavar="LINE"),
+    Option("environment", ("-e", "--environment"), ("-e", "--environment"), 1, P,
+           "Export VAR (caller's value) or VAR=VALUE to the job.", legacy_repeat="append",
+           lite_repeat="append", metavar="VAR[=VALUE]"),
+    Option("f", ("-f",), ("-f",), 1, P, "Input file (path or dropbox://path).",
+           legacy_repeat="append", lite_repeat="append", metavar="FILE"),
+    Option("d", ("-d",), ("-d",), 2, P,
+           "Output directory: $CONDOR_DIR_TAG on the worker, copied to DIR at the end.",
+           "JC203", legacy_repeat="append", lite_repeat="append", metavar="TAG DIR"),
+    Option("tar_file_name", ("--tar_file_name",), ("--tar_file_name", "--tar-file-name"), 1,
+           P, "Tarball shipped to the job (dropbox://TAR or tardir://DIR).", "JC208",
+           lite_repeat="append", metavar="URI"),
+    Option("log_file", ("-L", "--log_file"), ("-L", "--log_file", "--log-file"), 1, P,
+           "Extra log of the job's output, copied back.", metavar="PATH"),
+    Option("compress_log", ("--compress_log",), (), 0, D,
+           "Compress the -L log.", "JC120",
+           "only changed how the legacy server stored the -L log; jobsub_lite copies the "
+           "log back uncompressed (its size is bounded by the wrapper)", "Remove it."),
+    Option("no_log_buffer", ("--no_log_buffer",), (), 0, D,
+           "Write the -L log without buffering.", "JC121",
+           "only changed how the legacy wrapper buffered the -L log; jobsub_lite has one "
+           "way of writing it", "Remove it."),
+    Option("use_gftp", ("--use_gftp",), (), 0, D,
+           "Copy outputs back with grid-ftp.", "JC122",
+           "chose the legacy copy-back transport; jobsub_lite copies with ifdh, same "
+           "files, same destinations", "Remove it."),
+    Option("mail_never", ("-Q", "--mail_never"), ("-Q", "--mail_never", "--mail-never"), 0,
+           P, "Never send mail about the job."),
+    Option("mail_on_error", ("-q", "--mail_on_error"),
+           ("--mail_on_error", "--mail-on-error"), 0, RN,
+           "Send mail when the job fails.", "JC123", "is the legacy spelling of "
+           "--mail_on_error", "Use --mail_on_error."),
+    Option("mail_always", ("-M", "--mail_always"), ("--mail_always", "--mail-always"), 0, RN,
+           "Send mail when the job ends.", "JC104", "is the legacy spelling of --mail_always",
+           "Use --mail_always."),
+    Option("email_to", ("--email-to",), ("--email-to",), 1, P,
+           "Mail address for notifications.", metavar="ADDRESS"),
+    Option("generate_email_summary", ("--generate-email-summary",),
+           ("--generate-email-summary",), 0, P, "Mail a summary when a DAG finishes."),
+    Option("dataset_definition", ("--dataset_definition",),
+           ("--dataset-definition", "--dataset_definition", "--dataset"), 1, P,
+           "SAM dataset definition: run as a SAM DAG.", metavar="DEFINITION"),
+    Option("project_name", ("--project_name",), ("--project-name", "--project_name"), 1, P,
+           "SAM project name for --dataset_definition.", metavar="NAME"),
+    Option("drain", ("--drain",), (), 0, E, "Mark the job drainable (+Drain = True).",
+           "JC124", "is not a jobsub_lite option; emulated with --lines=+Drain=True",
+           "Use --lines=+Drain=True."),
+    Option("schedd", ("--schedd",), ("--schedd-for-testing",), 1, RN,
+           "Submit to this schedd.", "JC125",
+           "is the legacy spelling of jobsub_lite's --schedd-for-testing, which checks the "
+           "name against the jobsub_lite collector", "Use --schedd-for-testing=NAME.",
+           metavar="SCHEDD"),
+    Option("grid", ("-g", "--grid"), (), 0, D, "Run on the grid.", "JC126",
+           "asked the legacy server to run on the grid; jobsub_lite always does",
+           "Remove it."),
+    Option("no_submit", ("-n", "--no_submit"), ("-n", "--no_submit", "--no-submit"), 0, P,
+           "Make the submit files but do not submit (dry run)."),
+    Option("C", ("-C",), (), 0, D, "Run from the submit directory (obsolete in legacy).",
+           "JC127", "was obsolete in the legacy client and had no effect on grid jobs",
+           "Remove it."),
+    Option("override", ("--override",), (), 2, RF,
+           "Override an internal legacy server setting (expert).", "JC128",
+           "changed internal legacy server settings that jobsub_lite does not have",
+           "Remove it and express the intent with jobsub_lite options (see "
+           "jobsub_submit --help).", metavar="KEY VALUE"),
+    Option("nowrapfile", ("--nowrapfile",), (), 0, D,
+           "Disabled in legacy: accepted, warned about, ignored.", "JC129",
+           "was already disabled and ignored by the legacy server", "Remove it."),
+    Option("show_parsing", ("--show-parsing",), (), 0, E,
+           "Print how the command line was parsed and exit without submitting.", "JC130",
+           "is not a jobsub_lite option; emulated: the parse is shown and nothing is "
+           "submitted", "Use `jobsub-compat explain -- jobsub_submit ...`."),
+    Option("verbose", ("-v", "--verbose"), ("--verbose",), 0, RW,
+           "Verbose output (legacy: a flag; jobsub_lite: --verbose LEVEL).", "JC131",
+           "is a flag in the legacy client but takes a level in jobsub_lite; "
+           "written as --verbose=1", "Use --verbose=1."),
+    # --- experiment-specific legacy server options ----------------------------------------
+    Option("i", ("-i",), ("-i",), 1, P, "Release directory whose setup.sh is sourced "
+           "(minerva, nova).", metavar="RELDIR"),
+    Option("t", ("-t",), ("-t",), 1, P, "Test release directory (minerva, nova, minos).",
+           metavar="TESTRELDIR"),
+    Option("r", ("-r",), ("-r",), 1, P, "Experiment release to set up (minerva, nova, "
+           "minos).", metavar="REL"),
+    Option("cmtconfig", ("--cmtconfig",), ("--cmtconfig",), 1, P, "minerva CMTCONFIG.",
+           metavar="CFG"),
+    Option("minerva_y", ("-y",), (), 1, RF, "minerva: enstore file for the job.", "JC132",
+           "was a minerva-only legacy option with no jobsub_lite equivalent",
+           "Pass the file with -f and read it in the job script.", legacy_repeat="append",
+           groups=("minerva",), metavar="ENSTOREFILE"),
+    Option("minerva_O", ("-O",), (), 0, RF, "minerva: use the optimized build.", "JC133",
+           "was a minerva-only legacy option with no jobsub_lite equivalent",
+           "Set up the optimized build in the job script (-r/-i/-t do the release setup).",
+           groups=("minerva",)),
+    Option("minos_O", ("-O",), (), 1, RF, "minos: release qualifier.", "JC133",
+           "was a minos-only legacy option with no jobsub_lite equivalent",
+           "Set the qualifier in the job script.", groups=("minos",), metavar="VALUE"),
+    Option("minerva_prefix", ("--prefix",), (), 1, RF, "minerva: job name prefix.",
+           "JC134", "was a minerva-only legacy option with no jobsub_lite equivalent",
+           "Remove it.", groups=("minerva",), metavar="PREFIX"),
+    # --- jobsub_lite 1.12 options that were never legacy (lines already migrated) ---------
+    Option("auth_methods", (), ("--auth-methods",), 1, P,
+           "Credential methods: token and/or proxy.", where="lite", metavar="METHODS"),
+    Option("global_pool", (), ("--global-pool",), 1, P, "Use a named global pool.",
+           where="lite", metavar="POOL"),
+    Option("devserver", (), ("--devserver",), 0, P, "Use development schedds.",
+           where="lite"),
+    Option("support_email", (), ("--support-email",), 0, P, "Print the support address.",
+           where="lite"),
+    Option("schedd_for_testing", (), ("--schedd-for-testing",), 1, P,
+           "Submit to this jobsub_lite schedd.", where="lite", metavar="SCHEDD"),
+    Option("job_info", (), ("--job-info",), 1, P,
+           "Script run with the job id after submission.", lite_repeat="append",
+           where="lite", metavar="SCRIPT"),
+    Option("need_storage_modify", (), ("--need-storage-modify",), 1, P,
+           "Add storage.modify:PATH to the job token.", lite_repeat="append", where="lite",
+           metavar="PATH"),
+    Option("need_scope", (), ("--need-scope",), 1, P, "Add a scope to the job token.",
+           lite_repeat="append", where="lite", metavar="SCOPE"),
+    Option("gpu", (), ("--gpu",), 1, P, "Number of GPUs.", where="lite", metavar="N"),
+    Option("dd_percentage", (), ("--dd-percentage",), 1, P,
+           "Percent of the dataset staged before the start job proceeds.", where="lite",
+           metavar="PERCENT"),
+    Option("dd_extra_dataset", (), ("--dd-extra-dataset",), 1, P,
+           "Extra dataset checked as staged.", lite_repeat="append", where="lite",
+           metavar="NAME"),
+    Option("managed_token", (), ("--managed-token",), 0, P,
+           "Skip re-storing a recently stored vault token.", where="lite"),
+    Option("no_env_cleanup", (), ("--no-env-cleanup",), 0, P,
+           "Do not unset LC_CTYPE, CPATH, LIBRARY_PATH in the job.", where="lite"),
+    Option("onsite", (), ("--onsite", "--onsite-only"), 0, P, "Run on FermiGrid only.",
+           where="lite"),
+    Option("offsite", (), ("--offsite", "--offsite-only"), 0, P, "Run offsite only.",
+           where="lite"),
+    Option("singularity_image", (), ("--singularity-image", "--apptainer-image"), 1, P,
+           "Container image of the job.", where="lite", metavar="IMAGE"),
+    Option("no_singularity", (), ("--no-singularity", "--no-apptainer"), 0, P,
+           "Run without a container.", where="lite"),
+    Option("skip_check", (), ("--skip-check",), 1, P, "Skip a submit-time check (rcds).",
+           lite_repeat="append", where="lite", metavar="CHECK"),
+)
+
+# CDF's legacy server options: CDF no longer submits through jobsub, and none of these
+# has a jobsub_lite equivalent. (name, arity)
+_CDF = (("--tarFile", 1), ("--sendtkt", 0), ("--outLocation", 1), ("--procType", 1),
+        ("--start", 1), ("--end", 1), ("--sections", 1), ("--dhaccess", 1),
+        ("--sam_station", 1), ("--maxParallelSec", 1), ("--email", 1), ("--dataset", 1),
+        ("--farm", 1), ("--os", 1), ("--cdfsoft", 1), ("--donotdrain", 0))
+SUBMIT += tuple(
+    Option(f"cdf_{name.lstrip('-')}", (name,), (), arity, RF, "cdf-only legacy option.",
+           "JC135", "was a cdf-only legacy option with no jobsub_lite equivalent",
+           "Remove it.", groups=("cdf",), metavar="VALUE" if arity else "")
+    for name, arity in _CDF
+)
+
+TABLES: dict[str, tuple[Option, ...]] = {"jobsub_submit": SUBMIT}
+
+
+def rows_for(command: str, group: str | None) -> list[Option]:
+    """The rows in force for `command` when the submission's group is `group`.
+
+    Group-specific legacy rows come last: for their own group they take over a spelling
+    that a generic row also has (cdf's --dataset); other groups never see them.
+    """
+    rows = TABLES[command]
+    return [r for r in rows if not r.groups] + [r for r in rows if group in r.groups]

@@ -1,0 +1,51 @@
+"""The Plan: what a drop-in will do with one call, computed without running anything."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+
+from .warnings import CompatWarning
+
+
+@dataclass
+class Plan:
+    command: str
+    backend_argv: list[str] = field(default_factory=list)  # argv[0] is the backend
+    env: dict[str, str | None] = field(default_factory=dict)  # None: unset
+    warnings: list[CompatWarning] = field(default_factory=list)
+    error: str | None = None  # one line; the call stops with exit_code
+    exit_code: int = 0
+    action: str = "run"  # "run", "print" (text, then exit_code), "version"
+    text: str = ""
+    jobid_only: bool = False  # --jobid-output-only: stdout is just the id
+    expect_job_id: bool = True  # False for -n dry runs
+
+    def warn(self, code: str, message: str) -> None:
+        if not any(w.code == code and w.message == message for w in self.warnings):
+            self.warnings.append(CompatWarning(code, message))
+
+    def as_json(self) -> str:
+        return json.dumps({
+            "command": self.command,
+            "backend_argv": self.backend_argv,
+            "env": self.env,
+            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
+            "error": self.error,
+        }, indent=2)
+
+    def as_text(self) -> str:
+        lines = [f"command: {self.command}"]
+        if self.error:
+            lines.append(f"error: {self.error}")
+        elif self.action == "run":
+            lines.append(f"jobsub_lite: {shlex.join(self.backend_argv)}")
+            for name, value in sorted(self.env.items()):
+                change = f"unset {name}" if value is None else f"{name}={shlex.quote(value)}"
+                lines.append(f"env: {change}")
+        else:
+            lines.append("jobsub_lite: (not run: the drop-in answers this call itself)")
+        for w in self.warnings:
+            lines.append(f"warning [{w.code}]: {w.message}")
+        return "\n".join(lines) + "\n"

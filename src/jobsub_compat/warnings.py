@@ -1,0 +1,89 @@
+"""Warning codes and the one shape every warning line has.
+
+Option rows in options.py carry their own codes (JC1xx); the codes here are for the
+grammar, quoting, environment and output rules that are not tied to one option.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Grammar and quoting (JC2xx).
+ONE_DASH_LONG = "JC201"
+TWO_DASH_SHORT = "JC202"
+GLUED_VALUE = "JC203"
+ABBREVIATION = "JC204"
+LITERAL_READING = "JC205"
+CLASSAD_UNCHECKED = "JC206"
+CLASSAD_INVALID = "JC207"
+REPEATED_LAST_WINS = "JC208"
+REPEATED_JOINED = "JC209"
+REQUOTED = "JC210"
+
+# Environment and backend (JC3xx).
+ENV_JOBSUB_SERVER = "JC301"
+ENV_UNSET_VARIABLE = "JC302"
+GROUP_FROM_GROUP = "JC303"
+
+# Output emulation (JC4xx).
+NO_JOB_ID = "JC401"
+
+# What each non-option code means, for compat-matrix.md and `jobsub-compat explain`.
+GENERAL_CODES: dict[str, str] = {
+    ONE_DASH_LONG: "A long option written with one dash (`-append_condor_requirements=X`) is "
+    "read as the one long option it names and spelled with two dashes.",
+    TWO_DASH_SHORT: "A short option written with two dashes (`--N 10`) is read as that "
+    "short option.",
+    GLUED_VALUE: "A value glued to a short option that jobsub_lite cannot read glued "
+    "(`-dOUT DIR`) is split into separate words.",
+    ABBREVIATION: "An abbreviated long option that jobsub_lite would resolve differently "
+    "or not at all is spelled out in full.",
+    LITERAL_READING: "A `--lines`/`--append_condor_requirements` value that is not valid "
+    "ClassAd after the legacy server's re-split, but is as written, is passed as written.",
+    CLASSAD_UNCHECKED: "The HTCondor Python bindings are missing, so the quoting tie-break "
+    "could not check ClassAd syntax; the legacy reading is used.",
+    CLASSAD_INVALID: "A `--lines` value is not a ClassAd `NAME = value` line in either "
+    "reading; jobsub_lite will probably reject it.",
+    REPEATED_LAST_WINS: "An option the legacy client kept only once (last one wins) but "
+    "jobsub_lite repeats: the earlier occurrences are dropped.",
+    REPEATED_JOINED: "Several `-c` requirements joined with `&&` because the installed "
+    "jobsub_lite (before 1.4) keeps only the last one.",
+    REQUOTED: "Words re-quoted so that jobsub_lite's own quote layer gives back exactly the "
+    "words the legacy server used (the quoting contract).",
+    ENV_JOBSUB_SERVER: "`$JOBSUB_SERVER` names a legacy jobsub server; jobsub_lite has none. "
+    "It is removed from the backend's environment.",
+    ENV_UNSET_VARIABLE: "`-e NAME` with NAME unset or empty: the legacy client did not export "
+    "it, jobsub_lite would fail; the option is dropped.",
+    GROUP_FROM_GROUP: "No `-G` and no `$JOBSUB_GROUP`: the group comes from `$GROUP`, as "
+    "jobsub_lite does (the legacy client did not read `$GROUP`).",
+    NO_JOB_ID: "jobsub_lite exits 0 even when condor_submit failed; without a "
+    "`Use job id` line the drop-in exits 1, as the legacy client did.",
+}
+
+
+@dataclass(frozen=True)
+class CompatWarning:
+    code: str
+    message: str
+
+    def line(self, command: str) -> str:
+        return f"{command}: warning [{self.code}]: {self.message}"
+
+
+class UsageError(Exception):
+    """A user's mistake in the command line: one line, exit 2."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+    def line(self, command: str) -> str:
+        tag = f" [{self.code}]" if self.code else ""
+        return f"{command}: error{tag}: {self}"
+
+
+class RuntimeFailure(Exception):
+    """A missing backend or credential: one line naming the next step, exit 1."""
+
+    def line(self, command: str) -> str:
+        return f"{command}: error: {self}"
