@@ -25,7 +25,7 @@ from .warnings import RuntimeFailure
 
 DEFAULT_DIR = "/opt/jobsub_lite/bin"
 MARKER = "JOBSUB_COMPAT_ACTIVE"
-_SELF_SIGNATURE = b"jobsub_compat"
+_SELF_SIGNATURE = b"jobsub-compat drop-in"  # the comment line of bin/ launchers
 _VERSION_LINE = re.compile(r"""^\s*(?:__version__|version)\s*[:=]\s*["']([^"']+)["']""", re.M)
 _VERSION_TEXT = re.compile(r"jobsub_lite version (\S+)")
 

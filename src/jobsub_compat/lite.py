@@ -9,6 +9,7 @@ layer exactly as the legacy client's words.
 
 from __future__ import annotations
 
+import argparse
 import re
 
 # Facts, not code, from jobsub_lite 1.12 lib/utils.py: the two substitutions it applies.
@@ -32,3 +33,51 @@ def quote_for_lite(word: str) -> str:
     if escape_layer(word) == word:
         return word
     return _NEEDS_ESCAPE.sub(r"\\\1", word)
+
+
+# Model of jobsub_lite 1.12's jobsub_submit parser (lib/get_parser.py), built from the
+# option table's jobsub_lite spellings: the tests' jobsub_lite double parses with it, and
+# the property tests check every translation against it.
+LITE_VERSION = "1.12"
+_MAIL = {"mail_never": "never", "mail_on_error": "error", "mail_always": "always"}
+
+
+def _file_url(value: str) -> str:
+    if not value.startswith("file://"):
+        raise ValueError(value)
+    return value
+
+
+_file_url.__name__ = "verify_executable_starts_with_file_colon"
+
+
+def submit_parser(prog: str = "jobsub_submit") -> argparse.ArgumentParser:
+    from . import options
+
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--version", action="version",
+                        version=f"jobsub_lite version {LITE_VERSION}")
+    seen = {"-h", "--help", "--version"}
+    for row in options.SUBMIT:
+        names = [n for n in row.lite if n not in seen]  # a rename row shares its target's
+        seen.update(names)
+        if not names:
+            continue
+        if row.key in _MAIL:
+            parser.add_argument(*names, dest="mail", action="store_const",
+                                const=_MAIL[row.key])
+        elif row.key == "verbose":
+            parser.add_argument(*names, type=int, default=0)
+        elif row.key == "debug":
+            parser.add_argument(*names, dest="verbose", action="store_const", const=1)
+        elif row.nargs == 0:
+            parser.add_argument(*names, dest=row.key, action="store_true")
+        elif row.key == "d":
+            parser.add_argument(*names, dest=row.key, nargs=2, action="append", default=[])
+        elif row.lite_repeat == "append":
+            parser.add_argument(*names, dest=row.key, action="append", default=[])
+        else:
+            parser.add_argument(*names, dest=row.key, type=int if row.key == "N" else str)
+    parser.add_argument("executable", nargs="?", type=_file_url)
+    parser.add_argument("exe_arguments", nargs=argparse.REMAINDER)
+    return parser

@@ -1,0 +1,68 @@
+"""`jobsub-compat`: the coordinator's command. Only wires subcommands.
+
+  jobsub-compat explain [--json] -- COMMAND ARG...   show a translation, run nothing
+  jobsub-compat matrix                               print compat-matrix.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import __version__, dropin
+
+DROPINS = {"jobsub_submit"}
+
+
+def _translator(command: str) -> dropin.Translate:
+    if command == "jobsub_submit":
+        from .commands import submit
+
+        return submit.translate
+    raise KeyError(command)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jobsub-compat",
+        description="Coordinator tools of jobsub-compat (legacy jobsub_client on jobsub_lite).")
+    parser.add_argument("--version", action="version", version=f"jobsub-compat {__version__}")
+    sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    explain = sub.add_parser(
+        "explain", help="show the jobsub_lite command a legacy command becomes, without "
+        "running anything",
+        description="Show the jobsub_lite command line, environment changes and warnings a "
+        "legacy command becomes. Nothing is run. Example: jobsub-compat explain -- "
+        "jobsub_submit -G gm2 -M file://run.sh")
+    explain.add_argument("--json", action="store_true", help="print one JSON object: "
+                         "command, backend_argv, env, warnings, error")
+    explain.add_argument("words", nargs=argparse.REMAINDER, metavar="-- COMMAND ARG...")
+    sub.add_parser("matrix", help="print compat-matrix.md (generated from the option table)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.subcommand == "matrix":
+        from . import matrix
+
+        sys.stdout.write(matrix.render())
+        return 0
+    if args.subcommand == "explain":
+        words = args.words[1:] if args.words[:1] == ["--"] else args.words
+        if not words:
+            parser.error("explain needs a command: jobsub-compat explain -- jobsub_submit ...")
+        command = os.path.basename(words[0])
+        if command not in DROPINS:
+            parser.error(f"unknown command {command!r}; one of: {', '.join(sorted(DROPINS))}")
+        plan, _, _ = dropin.plan_for(command, _translator(command), words[1:], os.environ)
+        sys.stdout.write(plan.as_json() + "\n" if args.json else plan.as_text())
+        return plan.exit_code
+    parser.print_help()
+    return 2
+
+
+def entry() -> None:
+    sys.exit(main())

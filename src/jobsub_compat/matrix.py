@@ -1,0 +1,85 @@
+"""compat-matrix.md, generated from the option table (`jobsub-compat matrix`)."""
+
+from __future__ import annotations
+
+from . import options
+from .options import Fate, Option
+from .warnings import GENERAL_CODES
+
+HEADER = """# Compatibility matrix
+
+Generated from `src/jobsub_compat/options.py` by `jobsub-compat matrix > compat-matrix.md`;
+a test fails when this file is stale. Do not edit by hand.
+
+Fates: **pass** (jobsub_lite reads it as the legacy client did), **rename** (legacy
+spelling rewritten to the jobsub_lite one), **rewrite** (value or spelling rewritten, see
+reason), **drop** (removed with a warning: the job is unchanged without it), **emulate**
+(the drop-in does it itself), **refuse** (exit 2 with the fix: jobsub_lite cannot do it
+and dropping it would change the job).
+
+The rule for legacy-only options: a job must never silently behave differently. If an
+option only steered the legacy server, its transport or its log formatting, it is dropped
+with a warning; if jobsub_lite can do the same another way, it is rewritten or emulated;
+otherwise it is refused.
+"""
+
+NOTES = """
+## Notes on the quoting contract
+
+The legacy client joined its server words with spaces and the legacy server re-split them
+with Python's `shlex.split` (the legacy server ran Python 2's shlex; for the characters
+real command lines use, Python 3's posix-mode splitting is the same). jobsub_lite 1.12
+strips one pair of single quotes and one layer of backslashes from every word. The drop-in
+computes the legacy words and writes each so that jobsub_lite's layer gives it back
+unchanged; a `--lines` or `--append_condor_requirements` value that is valid ClassAd only
+as written (not as re-split) is passed as written (JC205). Script arguments follow the
+same contract: jobsub_lite joins them into the wrapper's command line, so bash re-splits
+them on the worker much as the legacy wrapper did.
+
+`-e NAME=VALUE` values reached legacy jobs through an unquoted `echo` and `source`, so
+whitespace inside a value collapsed; jobsub_lite keeps it. This difference is not
+emulated: it only ever removed characters.
+"""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(f"`{n}`" for n in names) if names else "–"
+
+
+def _row(row: Option) -> str:
+    legacy = _names(row.legacy)
+    if row.groups:
+        legacy += f" ({', '.join(row.groups)})"
+    lite = _names(row.lite)
+    if row.fate is Fate.EMULATE and not row.lite:
+        lite = "– (emulated)"
+    reason = row.reason
+    if row.fate is Fate.REFUSE:
+        reason = f"Refused: {row.reason}. Fix: {row.fix}"
+    elif row.fate is not Fate.PASS and row.fix and row.key not in ("help", "version"):
+        reason = f"{row.reason}. {row.fix}"
+    cells = (legacy, row.meaning, lite, row.fate.value, row.code or "", reason)
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def render() -> str:
+    out = [HEADER]
+    for command, rows in options.TABLES.items():
+        out.append(f"## `{command}`\n")
+        out.append("| legacy option | meaning | jobsub_lite equivalent | fate | code | reason |")
+        out.append("|---|---|---|---|---|---|")
+        out.extend(_row(r) for r in rows if r.where != "lite")
+        out.append("")
+        out.append(f"### jobsub_lite-only options of `{command}` (passed unchanged)\n")
+        out.append(", ".join(f"`{r.lite[0]}`" for r in rows if r.where == "lite"))
+        out.append("")
+    out.append("## Codes not tied to one option\n")
+    out.append("| code | meaning |")
+    out.append("|---|---|")
+    out.extend(f"| {code} | {_cell(text)} |" for code, text in sorted(GENERAL_CODES.items()))
+    out.append(NOTES)
+    return "\n".join(out)
