@@ -19,11 +19,11 @@ CLASSAD_INVALID = "JC207"
 REPEATED_LAST_WINS = "JC208"
 REPEATED_JOINED = "JC209"
 REQUOTED = "JC210"
+EMPTY_WORDS = "JC211"
 
 # Environment and backend (JC3xx).
 ENV_JOBSUB_SERVER = "JC301"
 ENV_UNSET_VARIABLE = "JC302"
-GROUP_FROM_GROUP = "JC303"
 
 # Output emulation (JC4xx).
 NO_JOB_ID = "JC401"
@@ -50,12 +50,12 @@ GENERAL_CODES: dict[str, str] = {
     "jobsub_lite (before 1.4) keeps only the last one.",
     REQUOTED: "Words re-quoted so that jobsub_lite's own quote layer gives back exactly the "
     "words the legacy server used (the quoting contract).",
+    EMPTY_WORDS: "Empty words (from empty quoted variables) are ignored, as the legacy server's "
+    "re-split ignored them; jobsub_lite would take one as the executable and fail.",
     ENV_JOBSUB_SERVER: "`$JOBSUB_SERVER` names a legacy jobsub server; jobsub_lite has none. "
     "It is removed from the backend's environment.",
     ENV_UNSET_VARIABLE: "`-e NAME` with NAME unset or empty: the legacy client did not export "
     "it, jobsub_lite would fail; the option is dropped.",
-    GROUP_FROM_GROUP: "No `-G` and no `$JOBSUB_GROUP`: the group comes from `$GROUP`, as "
-    "jobsub_lite does (the legacy client did not read `$GROUP`).",
     NO_JOB_ID: "jobsub_lite exits 0 even when condor_submit failed; without a "
     "`Use job id` line the drop-in exits 1, as the legacy client did.",
 }

@@ -67,6 +67,8 @@ def _spelling(item: Item, grammar: legacy.Grammar) -> str:
     row = item.row
     if item.seen in row.lite:
         return item.seen
+    if "one-dash" in item.notes and "-" + item.seen in row.lite:
+        return "-" + item.seen
     if "abbrev" in item.notes and "one-dash" not in item.notes and grammar.lite_resolves_to(
             item.seen, row):
         return item.seen
@@ -99,27 +101,32 @@ def _literal_value(item: Item, raw: list[str], origin: list[tuple[int, ...]]) ->
     return text
 
 
-def _tie_break(plan: Plan, item: Item, raw: list[str], origin: list[tuple[int, ...]]) -> None:
-    """Legacy reading unless only the literal reading is valid ClassAd (then warn)."""
+def _tie_break(plan: Plan, item: Item, raw: list[str], origin: list[tuple[int, ...]]
+               ) -> bool:
+    """Legacy reading unless only the literal reading is valid ClassAd (then warn).
+
+    True when the literal reading was taken."""
     value = item.values[0]
     literal = _literal_value(item, raw, origin)
     if literal is None or literal == value:
-        return
+        return False
     check = classads.valid_line if item.row.key == "lines" else classads.valid_expression
     try:
         if check(value):
-            return
+            return False
         if check(literal):
             item.values = [literal]
             plan.warn(w.LITERAL_READING, f"{item.seen} {literal!r} is not valid ClassAd as the "
                       f"legacy server re-split it ({value!r}); passed as written.")
-        elif item.row.key == "lines":
+            return True
+        if item.row.key == "lines":
             plan.warn(w.CLASSAD_INVALID, f"{item.seen} {value!r} is not a ClassAd "
                       "'NAME = value' line; jobsub_lite will probably reject it. "
                       "Write it as +NAME=value.")
     except classads.Unavailable:
         plan.warn(w.CLASSAD_UNCHECKED, f"cannot check the ClassAd syntax of {item.seen} "
                   f"{value!r} (no HTCondor Python bindings); the legacy reading is used.")
+    return False
 
 
 def _exe_path(executable: str) -> str:
@@ -180,7 +187,7 @@ def _rewrite_value(plan: Plan, item: Item, environ: Mapping[str, str]) -> list[s
             plan.warn(row.code or "", f"{item.seen}={values[0]} has no unit; {row.reason}. "
                       f"Use {row.lite_spelling}={new}.")
             values = [new]
-        elif item.seen not in row.lite and key == "expected_lifetime":
+        elif item.seen in row.legacy and item.seen not in row.lite:
             plan.warn(row.code or "", f"{item.seen} is not a jobsub_lite spelling; rewritten. "
                       f"Use {row.lite_spelling}.")
         return values
@@ -297,6 +304,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     _last_wins(plan, parsed.items)
     out = _Out()
     requirements: list[Item] = []
+    as_written: set[int] = set()  # legacy words replaced by the caller's literal text
     keys = {i.row.key for i in parsed.items}
     for item in parsed.items:
         row = item.row
@@ -328,8 +336,9 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
         if values is None or not _pass_checks(plan, item, environ):
             continue
         item.values = values
-        if row.key in ("lines", "append_condor_requirements") and item.words:
-            _tie_break(plan, item, argv, origin)
+        if row.key in ("lines", "append_condor_requirements") and item.words and _tie_break(
+                plan, item, argv, origin):
+            as_written.update(item.words)
         if row.key == "append_condor_requirements":
             requirements.append(item)
         if row.key == "no_submit":
@@ -348,8 +357,15 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
 
     final = out.words + [parsed.executable or ""] + parsed.arguments
     quoted = [lite.quote_for_lite(x) for x in final]
-    if quoted != final or words != [x for x in argv if x != ""]:
+    regrouped = any(
+        i not in as_written and (len(origin[i]) != 1 or word != argv[origin[i][0]])
+        for i, word in enumerate(words))
+    if quoted != final or regrouped:
         _note_requote(plan, argv, words)
+    if "" in argv:
+        plan.warn(w.EMPTY_WORDS, f"{argv.count('')} empty word(s) ignored, as the legacy server "
+                  "did; jobsub_lite would fail on them. Quote the variable that expands to "
+                  "nothing only when it is not empty.")
     plan.backend_argv = [backend_path] + quoted
 
 
