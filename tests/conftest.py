@@ -26,5 +26,6 @@ def environ(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def double_env(environ: dict[str, str]) -> dict[str, str]:
-    """`environ` with the jobsub_lite test double as the backend."""
-    return {**environ, "JOBSUB_COMPAT_BACKEND": str(DOUBLE_BIN)}
+    """`environ` with the jobsub_lite test double as the backend, run by this interpreter."""
+    path = os.pathsep.join([os.path.dirname(sys.executable), environ["PATH"]])
+    return {**environ, "PATH": path, "JOBSUB_COMPAT_BACKEND": str(DOUBLE_BIN)}

@@ -133,8 +133,7 @@ SUBMIT: tuple[Option, ...] = (
     Option("expected_lifetime", ("--expected-lifetime", "--expected_lifetime"),
            ("--expected-lifetime",), 1, RW,
            "Expected job lifetime: short, medium, long or NUMBER[s|m|h|d].", "JC113",
-           "bare numbers are seconds in both clients; the unit is written out "
-           "(--expected_lifetime is respelled)",
+           "bare numbers are seconds in both clients; the unit is written out",
            "Write --expected-lifetime=NUMBERs (or m, h, d).", metavar="LIFETIME"),
     Option("timeout", ("--timeout",), ("--timeout",), 1, RW,
            "Kill the job script after NUMBER[s|m|h|d].", "JC114",
@@ -160,7 +159,9 @@ SUBMIT: tuple[Option, ...] = (
     Option("append_condor_requirements", ("-c", "--append_condor_requirements"),
            ("-c", "--append_condor_requirements", "--append-condor-requirements"), 1, P,
            "ClassAd expression ANDed onto the job requirements.", "JC209",
-           legacy_repeat="append", lite_repeat="append", metavar="EXPR"),
+           "passes; several are joined with && when the installed jobsub_lite is older than "
+           "1.4 (it kept only the last); a value that is ClassAd only as written is passed "
+           "as written (JC205)", legacy_repeat="append", lite_repeat="append", metavar="EXPR"),
     Option("overwrite_condor_requirements", ("--overwrite_condor_requirements",),
            ("--overwrite_condor_requirements", "--overwrite-condor-requirements"), 1, RF,
            "Replace the job requirements entirely.", "JC118",
@@ -182,10 +183,12 @@ SUBMIT: tuple[Option, ...] = (
            legacy_repeat="append", lite_repeat="append", metavar="FILE"),
     Option("d", ("-d",), ("-d",), 2, P,
            "Output directory: $CONDOR_DIR_TAG on the worker, copied to DIR at the end.",
-           "JC203", legacy_repeat="append", lite_repeat="append", metavar="TAG DIR"),
+           "JC203", "passes; a tag glued to -d (-dOUT DIR) is split, since jobsub_lite "
+           "rejects it", legacy_repeat="append", lite_repeat="append", metavar="TAG DIR"),
     Option("tar_file_name", ("--tar_file_name",), ("--tar_file_name", "--tar-file-name"), 1,
            P, "Tarball shipped to the job (dropbox://TAR or tardir://DIR).", "JC208",
-           lite_repeat="append", metavar="URI"),
+           "passes; given twice, only the last is kept, as the legacy client did (jobsub_lite "
+           "would ship both)", lite_repeat="append", metavar="URI"),
     Option("log_file", ("-L", "--log_file"), ("-L", "--log_file", "--log-file"), 1, P,
            "Extra log of the job's output, copied back.", metavar="PATH"),
     Option("compress_log", ("--compress_log",), (), 0, D,

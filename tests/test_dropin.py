@@ -1,0 +1,145 @@
+"""End to end: bin/jobsub_submit in a process, with the jobsub_lite test double."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from jobsub_compat.commands import submit
+from tests.conftest import DOUBLE_BIN, ROOT
+
+SHIM = ROOT / "bin" / "jobsub_submit"
+
+
+def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SHIM), *argv], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def g2_argv() -> list[str]:
+    cmd = ("-G gm2 -M --jobsub-server=https://fifebatch.fnal.gov:8443 -N 10 "
+           "--lines='' --append_condor_requirements='(TARGET.Arch == \"X86_64\")' "
+           "-e RUNSET=7 file:///gm2/run.sh --fcl run.fcl -1")
+    return cmd.split()
+
+
+def test_g2_line_reaches_the_double(double_env: dict[str, str], tmp_path: Path) -> None:
+    record = tmp_path / "record.jsonl"
+    done = run(g2_argv(), {**double_env, "JOBSUB_LITE_DOUBLE_RECORD": str(record)})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    at = lines.index("JobsubJobId of first job: 4242.0@jobsub01.fnal.gov")
+    assert lines[at + 1] == "Use job id 4242.0@jobsub01.fnal.gov to retrieve output"
+    assert lines[at].split()[4] == "4242.0@jobsub01.fnal.gov"  # awk '{print $5}'
+    args = json.loads(record.read_text())["args"]
+    assert args["mail"] == "always"
+    assert args["append_condor_requirements"] == ['(TARGET.Arch == "X86_64")']
+    assert args["lines"] == [""]
+    assert args["exe_arguments"] == ["--fcl", "run.fcl", "-1"]
+    assert "warning [JC104]" in done.stderr and "warning [JC101]" in done.stderr
+
+
+def test_jobid_output_only(double_env: dict[str, str]) -> None:
+    done = run(["-G", "gm2", "--jobid-output-only", "file:///x.sh"], double_env)
+    assert done.returncode == 0
+    assert done.stdout == "4242.0@jobsub01.fnal.gov\n"
+
+
+def test_condor_failure_exits_non_zero(double_env: dict[str, str]) -> None:
+    done = run(["-G", "gm2", "file:///x.sh"], {**double_env, "JOBSUB_LITE_DOUBLE_FAIL": "condor"})
+    assert done.returncode == 1
+    assert "condor_submit exited with failed status" in done.stdout
+    assert "[JC401]" in done.stderr
+
+
+def test_condor_failure_with_jobid_output_only_loses_nothing(double_env: dict[str, str]) -> None:
+    done = run(["-G", "gm2", "--jobid-output-only", "file:///x.sh"],
+               {**double_env, "JOBSUB_LITE_DOUBLE_FAIL": "condor"})
+    assert done.returncode == 1 and done.stdout == ""
+    assert "condor_submit exited with failed status" in done.stderr
+
+
+def test_backend_status_passes_through(double_env: dict[str, str]) -> None:
+    assert run(["-G", "gm2", "file:///x.sh"],
+               {**double_env, "JOBSUB_LITE_DOUBLE_EXIT": "3"}).returncode == 3
+
+
+def test_dry_run_needs_no_job_id(double_env: dict[str, str]) -> None:
+    done = run(["-G", "gm2", "-n", "file:///x.sh"], double_env)
+    assert done.returncode == 0 and "Submission files are in:" in done.stdout
+
+
+def test_lite_rejection_passes_its_status(double_env: dict[str, str]) -> None:
+    done = run(["-G", "gm2", "-l", "MyFlag==True", "file:///x.sh"], double_env)
+    assert done.returncode == 1
+    assert "Error: SyntaxError: in --lines 'MyFlag==True'" in done.stderr
+
+
+def test_missing_backend(environ: dict[str, str], tmp_path: Path) -> None:
+    done = run(["-G", "gm2", "file:///x.sh"],
+               {**environ, "JOBSUB_COMPAT_BACKEND": str(tmp_path)})
+    assert done.returncode == 1
+    assert len(done.stderr.splitlines()) == 1 and "JOBSUB_COMPAT_BACKEND" in done.stderr
+
+
+def test_shim_first_on_path_finds_the_real_one(environ: dict[str, str]) -> None:
+    env = {**environ, "PATH": os.pathsep.join([str(ROOT / "bin"), str(DOUBLE_BIN),
+                                               os.environ["PATH"]])}
+    assert run(["-G", "gm2", "file:///x.sh"], env).returncode == 0
+
+
+def test_recursion_is_stopped(double_env: dict[str, str]) -> None:
+    done = run(["-G", "gm2", "file:///x.sh"], {**double_env, "JOBSUB_COMPAT_ACTIVE": "jobsub_submit"})
+    assert done.returncode == 1 and "called jobsub_submit again" in done.stderr
+
+
+def test_usage_error_is_one_line_exit_2(double_env: dict[str, str]) -> None:
+    done = run(["-G", "gm2", "--frobnicate", "file:///x.sh"], double_env)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "jobsub_submit: error: unknown option --frobnicate; see jobsub_submit --help"]
+
+
+def test_version_names_both(double_env: dict[str, str]) -> None:
+    done = run(["--version"], double_env)
+    assert done.returncode == 0
+    assert "jobsub-compat" in done.stdout and "jobsub_lite version 1.12" in done.stdout
+
+
+def test_help(double_env: dict[str, str]) -> None:
+    done = run(["--help"], double_env)
+    assert done.returncode == 0 and done.stdout.startswith("usage: jobsub_submit")
+
+
+def test_dry_run_environment_prints_the_plan(double_env: dict[str, str], tmp_path: Path) -> None:
+    record = tmp_path / "record.jsonl"
+    done = run(["-G", "gm2", "-M", "file:///x.sh"],
+               {**double_env, "JOBSUB_COMPAT_DRY_RUN": "1",
+                "JOBSUB_LITE_DOUBLE_RECORD": str(record)})
+    assert done.returncode == 0
+    assert "--mail_always" in done.stdout and not record.exists()
+
+
+def test_sigint_reaches_the_backend(double_env: dict[str, str]) -> None:
+    env = {**double_env, "JOBSUB_LITE_DOUBLE_SLEEP": "30"}
+    proc = subprocess.Popen([sys.executable, str(SHIM), "-G", "gm2", "file:///x.sh"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGINT, err
+
+
+def test_in_process_main(double_env: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
+    assert submit.main(["-G", "gm2", "-q", "file:///x.sh"], double_env) == 0
+    out, err = capfd.readouterr()
+    assert "JobsubJobId of first job: 4242.0@jobsub01.fnal.gov" in out
+    assert "[JC123]" in err
