@@ -96,7 +96,8 @@ def test_shim_first_on_path_finds_the_real_one(environ: dict[str, str]) -> None:
 
 
 def test_recursion_is_stopped(double_env: dict[str, str]) -> None:
-    done = run(["-G", "gm2", "file:///x.sh"], {**double_env, "JOBSUB_COMPAT_ACTIVE": "jobsub_submit"})
+    done = run(["-G", "gm2", "file:///x.sh"],
+               {**double_env, "JOBSUB_COMPAT_ACTIVE": "jobsub_submit"})
     assert done.returncode == 1 and "called jobsub_submit again" in done.stderr
 
 

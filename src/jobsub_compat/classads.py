@@ -44,4 +44,4 @@ def valid_line(text: str) -> bool:
     if text.strip() in _EMPTY_LINES:
         return True
     match = _LINE.match(text)
-    return bool(match) and valid_expression(match.group(1))
+    return match is not None and valid_expression(match.group(1))

@@ -14,6 +14,7 @@ and everything after the first `file://` word (other than the value of `-f`) is 
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -41,19 +42,20 @@ def resplit(raw: list[str]) -> tuple[list[str], list[tuple[int, ...]]]:
     for word in raw:
         starts.append(pos)
         pos += len(word) + 1
-    lex = shlex.shlex(joined, posix=True)
+    stream = io.StringIO(joined)
+    lex = shlex.shlex(stream, posix=True)
     lex.whitespace_split = True
     lex.commenters = ""
     words: list[str] = []
     spans: list[tuple[int, int]] = []
     try:
         while True:
-            begin = lex.instream.tell()
+            begin = stream.tell()
             token = lex.get_token()
             if token is None:
                 break
             words.append(token)
-            spans.append((begin, lex.instream.tell()))
+            spans.append((begin, stream.tell()))
     except ValueError:  # unbalanced quotes: the legacy server kept the words as given
         kept = [i for i, w in enumerate(raw) if w != ""]
         return [raw[i] for i in kept], [(i,) for i in kept]
@@ -141,9 +143,9 @@ class Grammar:
         if name in self.exact:
             return self.exact[name], name, value if eq else None, ()
         readings: list[tuple[Option, str, str | None, tuple[str, ...]]] = []
-        short = self.exact.get(word[:2])
-        if short is not None and short.nargs >= 1 and len(word) > 2:
-            readings.append((short, word[:2], word[2:], ("glued",)))
+        glued = self.exact.get(word[:2])
+        if glued is not None and glued.nargs >= 1 and len(word) > 2:
+            readings.append((glued, word[:2], word[2:], ("glued",)))
         try:
             long = self.resolve_long("-" + name)
         except UsageError:
@@ -153,11 +155,13 @@ class Grammar:
         if len(readings) == 1:
             return readings[0]
         if len(readings) > 1:
-            glued, dashed = readings
-            raise UsageError(
-                f"{word} is ambiguous: write {dashed[0].lite_spelling or dashed[0].spellings[0]}"
-                f"{'=' + (dashed[2] or '') if dashed[2] is not None else ''} or "
-                f"{glued[1]} {shlex.quote(glued[2] or '')}")
+            short_reading, long_reading = readings
+            long_row, _, long_value, _ = long_reading
+            spelled = long_row.lite_spelling or long_row.spellings[0]
+            if long_value is not None:
+                spelled += "=" + long_value
+            raise UsageError(f"{word} is ambiguous: write {spelled} or "
+                             f"{short_reading[1]} {shlex.quote(short_reading[2] or '')}")
         raise UsageError(f"unknown option {name}; see jobsub_submit --help")
 
 

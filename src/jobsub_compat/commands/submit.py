@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from .. import classads, legacy, lite, options
 from .. import warnings as w
 from ..legacy import Item, Parsed
-from ..options import Fate, Option
+from ..options import Fate
 from ..plan import Plan
 from ..warnings import UsageError
 
@@ -149,9 +149,11 @@ def _json_words(path: str, parsed: Parsed) -> tuple[list[str], str | None, list[
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except OSError as exc:
-        raise UsageError(f"--json-config {path}: {exc.strerror}; give a readable JSON file")
+        raise UsageError(f"--json-config {path}: {exc.strerror}; give a readable JSON "
+                         "file") from None
     except ValueError as exc:
-        raise UsageError(f"--json-config {path} is not valid JSON ({exc}); fix the file")
+        raise UsageError(f"--json-config {path} is not valid JSON ({exc}); fix the "
+                         "file") from None
     if not isinstance(data, dict):
         raise UsageError(f"--json-config {path} must hold one JSON object of options")
     words: list[str] = []
@@ -443,12 +445,13 @@ def help_text() -> str:
         "shows the jobsub_lite line without running it.",
         "",
     ]
-    sections = (("Legacy options", lambda r: r.where != "lite" and not r.groups),
-                ("Experiment-specific legacy options", lambda r: bool(r.groups)),
-                ("jobsub_lite options (passed unchanged)", lambda r: r.where == "lite"))
-    for title, wanted in sections:
+    sections = (("Legacy options", "server"), ("Experiment-specific legacy options", "group"),
+                ("jobsub_lite options (passed unchanged)", "lite"))
+    for title, kind in sections:
         lines.append(f"{title}:")
-        for row in (r for r in options.SUBMIT if wanted(r)):
+        for row in options.SUBMIT:
+            if kind != ("group" if row.groups else "lite" if row.where == "lite" else "server"):
+                continue
             names = ", ".join(row.legacy or row.lite)
             lines.append(f"  {names} {row.metavar}".rstrip())
             fate = "" if row.fate is Fate.PASS else f" [{row.fate.value}"
