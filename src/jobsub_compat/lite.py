@@ -9,8 +9,11 @@ layer exactly as the legacy client's words.
 
 from __future__ import annotations
 
-import argparse
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # argparse is only needed by the model, not on the drop-ins' path
+    import argparse
 
 # Facts, not code, from jobsub_lite 1.12 lib/utils.py: the two substitutions it applies.
 _QUOTE_PAIR = re.compile(r"(?!\\)'(.*[^\\])'")
@@ -52,6 +55,8 @@ _file_url.__name__ = "verify_executable_starts_with_file_colon"
 
 
 def submit_parser(prog: str = "jobsub_submit") -> argparse.ArgumentParser:
+    import argparse
+
     from . import options
 
     parser = argparse.ArgumentParser(prog=prog)

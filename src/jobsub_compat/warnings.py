@@ -20,6 +20,7 @@ REPEATED_LAST_WINS = "JC208"
 REPEATED_JOINED = "JC209"
 REQUOTED = "JC210"
 EMPTY_WORDS = "JC211"
+TWO_DROPBOXES = "JC212"
 
 # Environment and backend (JC3xx).
 ENV_JOBSUB_SERVER = "JC301"
@@ -52,6 +53,8 @@ GENERAL_CODES: dict[str, str] = {
     "words the legacy server used (the quoting contract).",
     EMPTY_WORDS: "Empty words (from empty quoted variables) are ignored, as the legacy server's "
     "re-split ignored them; jobsub_lite would take one as the executable and fail.",
+    TWO_DROPBOXES: "Both dropbox flags: the legacy client used CVMFS, jobsub_lite would use the "
+    "last one given; `--use-pnfs-dropbox` is dropped.",
     ENV_JOBSUB_SERVER: "`$JOBSUB_SERVER` names a legacy jobsub server; jobsub_lite has none. "
     "It is removed from the backend's environment.",
     ENV_UNSET_VARIABLE: "`-e NAME` with NAME unset or empty: the legacy client did not export "

@@ -47,6 +47,8 @@ NOOP = [
     pytest.param("-G gm2 --expected 3h file:///x.sh", id="abbreviation-lite-reads-same"),
     pytest.param("-G gm2 -e FOO=bar -e FOO=bar -e EMPTY= file:///x.sh", id="env-pairs"),
     pytest.param("-G gm2 -n file:///x.sh", id="dry-run"),
+    pytest.param("-G gm2 --tar-file-name dropbox:///a.tgz --tar_file_name dropbox:///b.tgz "
+                 "file:///x.sh", id="two-tarballs-in-jobsub_lite-spelling"),
 ]
 
 
@@ -81,6 +83,8 @@ FIXES = [
                  id="tar-last-wins"),
     pytest.param("-G gm2 --blacklist=SiteA file:///x.sh", "-G gm2 --blocklist=SiteA file:///x.sh",
                  id="blacklist"),
+    pytest.param("-G gm2 --use-pnfs-dropbox --use-cvmfs-dropbox file:///x.sh",
+                 "-G gm2 --use-cvmfs-dropbox file:///x.sh", id="two-dropboxes-cvmfs-wins"),
     pytest.param("-G gm2 -dOUT /pnfs/out file:///x.sh", "-G gm2 -d OUT /pnfs/out file:///x.sh",
                  id="glued-d"),
     pytest.param("-G gm2 --N 10 file:///x.sh", "-G gm2 -N 10 file:///x.sh", id="two-dash-N"),
@@ -304,3 +308,25 @@ def test_unbalanced_quotes_keep_words_as_given() -> None:
     plan = submit.translate(["-G", "gm2", "file:///x.sh", "it's"], ENV)
     assert [lite.escape_layer(x) for x in plan.backend_argv[1:]] == [
         "-G", "gm2", "file:///x.sh", "it's"]
+
+
+def test_no_heavy_import_on_a_plain_submit() -> None:
+    """Every script call pays for the drop-in: htcondor, jwt, sh, configargparse and
+    packaging stay unloaded unless a line needs them."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys; sys.path.insert(0, 'src')\n"
+        "from jobsub_compat.commands import submit\n"
+        "plan = submit.translate(['-G', 'gm2', '-M', '-N', '10', '-l', '+A=1', '-c', '(a==b)',"
+        " 'file:///x.sh', '-1'], {'PATH': '/usr/bin'})\n"
+        "assert plan.error is None, plan.error\n"
+        "heavy = {'htcondor', 'htcondor2', 'classad', 'classad2', 'jwt', 'sh', "
+        "'configargparse', 'packaging', 'argparse', 'asyncio'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "[]"

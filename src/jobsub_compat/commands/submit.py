@@ -304,6 +304,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
                   "jobsub_lite has none; unset for jobsub_lite. Remove it from your setup.")
 
     _last_wins(plan, parsed.items)
+    _one_dropbox(plan, parsed.items)
     out = _Out()
     requirements: list[Item] = []
     as_written: set[int] = set()  # legacy words replaced by the caller's literal text
@@ -377,11 +378,23 @@ def _last_wins(plan: Plan, items: list[Item]) -> None:
         row = item.row
         if row.legacy_repeat == "last" and row.lite_repeat == "append":
             same = [i for i in items if i.row.key == row.key]
+            if any(i.seen not in row.legacy for i in same):
+                continue  # a jobsub_lite spelling: the line was written for jobsub_lite
             if len(same) > 1 and item is not same[-1]:
                 items.remove(item)
                 plan.warn(w.REPEATED_LAST_WINS, f"{item.seen} {item.values[0]} is overridden by "
                           f"a later {same[-1].seen} (the legacy client kept the last); dropped. "
                           f"Give {row.lite_spelling} once.")
+
+
+def _one_dropbox(plan: Plan, items: list[Item]) -> None:
+    """The legacy client let --use-cvmfs-dropbox win; jobsub_lite lets the last one win."""
+    keys = {i.row.key for i in items}
+    if {"use_cvmfs_dropbox", "use_pnfs_dropbox"} <= keys:
+        for item in [i for i in items if i.row.key == "use_pnfs_dropbox"]:
+            items.remove(item)
+        plan.warn(w.TWO_DROPBOXES, "--use-cvmfs-dropbox and --use-pnfs-dropbox were both given; "
+                  "the legacy client used CVMFS, so --use-pnfs-dropbox is dropped. Give one.")
 
 
 def _join_requirements(plan: Plan, out: _Out, items: list[Item],
