@@ -9,6 +9,11 @@ from dataclasses import dataclass, field
 from .warnings import CompatWarning
 
 
+def one_line(text: str) -> str:
+    """Messages quote the caller's words, which may hold line breaks: keep one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 @dataclass
 class Plan:
     command: str
@@ -23,6 +28,7 @@ class Plan:
     expect_job_id: bool = True  # False for -n dry runs
 
     def warn(self, code: str, message: str) -> None:
+        message = one_line(message)
         if not any(w.code == code and w.message == message for w in self.warnings):
             self.warnings.append(CompatWarning(code, message))
 

@@ -17,7 +17,7 @@ from .. import classads, legacy, lite, options
 from .. import warnings as w
 from ..legacy import Item, Parsed
 from ..options import Fate
-from ..plan import Plan
+from ..plan import Plan, one_line
 from ..warnings import UsageError
 
 COMMAND = "jobsub_submit"
@@ -253,7 +253,7 @@ def translate(argv: list[str], environ: Mapping[str, str],
     try:
         _translate(plan, argv, environ, lite_version, backend_path)
     except UsageError as exc:
-        plan.error = str(exc) if exc.code is None else f"[{exc.code}] {exc}"
+        plan.error = one_line(str(exc) if exc.code is None else f"[{exc.code}] {exc}")
         plan.exit_code = 2
     return plan
 
