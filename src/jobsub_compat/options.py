@@ -154,8 +154,8 @@ SUBMIT: tuple[Option, ...] = (
     Option("site", ("--site",), ("--site",), 1, P, "Comma list of sites.", metavar="SITES"),
     Option("blacklist", ("--blacklist",), ("--blocklist", "--blacklist"), 1, RW,
            "Comma list of sites to avoid.", "JC117",
-           "is the legacy spelling of --blocklist (jobsub_lite 1.4 and later); kept "
-           "for older jobsub_lite", "Use --blocklist.", metavar="SITES"),
+           "is the legacy spelling of --blocklist (jobsub_lite 1.4 and later; an older "
+           "jobsub_lite gets --blacklist)", "Use --blocklist.", metavar="SITES"),
     Option("append_condor_requirements", ("-c", "--append_condor_requirements"),
            ("-c", "--append_condor_requirements", "--append-condor-requirements"), 1, P,
            "ClassAd expression ANDed onto the job requirements.", "JC209",
