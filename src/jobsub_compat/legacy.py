@@ -59,10 +59,16 @@ def resplit(raw: list[str]) -> tuple[list[str], list[tuple[int, ...]]]:
     except ValueError:  # unbalanced quotes: the legacy server kept the words as given
         kept = [i for i, w in enumerate(raw) if w != ""]
         return [raw[i] for i in kept], [(i,) for i in kept]
-    origin = [
-        tuple(i for i, w in enumerate(raw) if w and starts[i] < end and starts[i] + len(w) > begin)
-        for begin, end in spans
-    ]
+    origin = []
+    for begin, end in spans:
+        # A span runs from after the previous token to after this token's terminating
+        # blank: trim blanks so padding inside a raw word does not count as its origin.
+        while begin < end and joined[begin] in lex.whitespace:
+            begin += 1
+        if end > begin and joined[end - 1] in lex.whitespace:
+            end -= 1
+        origin.append(tuple(i for i, w in enumerate(raw)
+                            if w and starts[i] < end and starts[i] + len(w) > begin))
     return words, origin
 
 
@@ -122,11 +128,29 @@ class Grammar:
                 raise UsageError(f"{name} is ambiguous ({names}); write the option in full")
         return None
 
+    def lite_matches(self, name: str) -> list[str]:
+        """jobsub_lite's long option strings that `name` abbreviates.
+
+        argparse before Python 3.12.7 (EL9 runs 3.9) calls a prefix ambiguous when it
+        matches two strings, even two spellings of the same option."""
+        return [s for s in self.lite_only if s.startswith(name)]
+
     def lite_resolves_to(self, name: str, row: Option) -> bool:
         """Would jobsub_lite's own prefix matching read `name` as `row`?"""
         if name in row.lite:
             return True
-        return {r.key for s, r in self.lite_only.items() if s.startswith(name)} == {row.key}
+        matches = self.lite_matches(name)
+        return len(matches) == 1 and self.lite_only[matches[0]] is row
+
+    def lite_rejects(self, word: str) -> bool:
+        """Would jobsub_lite's parser stop at this word even after the executable?
+
+        argparse looks at every `--` word before it hands the rest to the script, and an
+        ambiguous abbreviation is an error there (exit 2)."""
+        if not word.startswith("--") or word == "--":
+            return False
+        name = word.partition("=")[0]
+        return name not in self.lite_only and len(self.lite_matches(name)) > 1
 
     def resolve(self, word: str) -> tuple[Option, str, str | None, tuple[str, ...]]:
         """(row, option as written, value glued or after '=', notes) for an option word."""
@@ -146,8 +170,8 @@ class Grammar:
         glued = self.exact.get(word[:2])
         if glued is not None and glued.nargs >= 1 and len(word) > 2:
             readings.append((glued, word[:2], word[2:], ("glued",)))
-        try:
-            long = self.resolve_long("-" + name)
+        try:  # one letter after one dash is a short option, never a long one's prefix
+            long = self.resolve_long("-" + name) if len(name) > 2 else None
         except UsageError:
             long = None
         if long:

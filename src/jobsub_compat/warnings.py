@@ -21,6 +21,7 @@ REPEATED_JOINED = "JC209"
 REQUOTED = "JC210"
 EMPTY_WORDS = "JC211"
 TWO_DROPBOXES = "JC212"
+PROTECTED_ARGUMENT = "JC213"
 
 # Environment and backend (JC3xx).
 ENV_JOBSUB_SERVER = "JC301"
@@ -55,6 +56,9 @@ GENERAL_CODES: dict[str, str] = {
     "re-split ignored them; jobsub_lite would take one as the executable and fail.",
     TWO_DROPBOXES: "Both dropbox flags: the legacy client used CVMFS, jobsub_lite would use the "
     "last one given; `--use-pnfs-dropbox` is dropped.",
+    PROTECTED_ARGUMENT: "A script argument jobsub_lite's parser would drop (a first `--`) or "
+    "reject (an ambiguous abbreviation of one of its options) is written so that the job "
+    "still gets it: `-- --`, or double quotes that the job's bash command line removes.",
     ENV_JOBSUB_SERVER: "`$JOBSUB_SERVER` names a legacy jobsub server; jobsub_lite has none. "
     "It is removed from the backend's environment.",
     ENV_UNSET_VARIABLE: "`-e NAME` with NAME unset or empty: the legacy client did not export "

@@ -363,7 +363,8 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
         plan.text = _show_parsing(words, parsed, out.words)
         return
 
-    final = out.words + [parsed.executable or ""] + parsed.arguments
+    arguments = _protect_arguments(plan, parsed.arguments, grammar)
+    final = out.words + [parsed.executable or ""] + arguments
     quoted = [lite.quote_for_lite(x) for x in final]
     regrouped = any(
         i not in as_written and (len(origin[i]) != 1 or word != argv[origin[i][0]])
@@ -375,6 +376,39 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
                   "did; jobsub_lite would fail on them. Quote the variable that expands to "
                   "nothing only when it is not empty.")
     plan.backend_argv = [backend_path] + quoted
+
+
+_BASH_SPECIAL_IN_DOUBLE_QUOTES = re.compile(r'[$`"\\!]')
+
+
+def _protect_arguments(plan: Plan, arguments: list[str], grammar: legacy.Grammar) -> list[str]:
+    """Script arguments that jobsub_lite's parser would eat or reject.
+
+    argparse drops a first `--` and stops at an ambiguous abbreviation of one of its
+    options even after the executable (but not after a `--`). jobsub_lite joins the arguments into the job
+    wrapper's bash command line, so a double-quoted word reaches the script unchanged."""
+    protected: list[str] = []
+    for k, arg in enumerate(arguments):
+        if "--" in arguments[:k]:
+            protected.append(arg)  # argparse reads every word after a `--` as positional
+        elif k == 0 and arg == "--":
+            protected += ["--", "--"]  # argparse removes the first one
+            plan.warn(w.PROTECTED_ARGUMENT, "script argument -- would be dropped by "
+                      "jobsub_lite's parser; passed as -- -- so the script still gets it.")
+        elif grammar.lite_rejects(arg):
+            if _BASH_SPECIAL_IN_DOUBLE_QUOTES.search(arg):
+                raise UsageError(
+                    f"script argument {arg!r} reads as an ambiguous jobsub_lite option, "
+                    "which jobsub_lite rejects even after the executable; pass it another "
+                    "way (an environment variable with -e, or a file with -f)")
+            protected.append(f'"{arg}"')
+            plan.warn(w.PROTECTED_ARGUMENT, f"script argument {arg} reads as an ambiguous "
+                      "jobsub_lite option, which jobsub_lite rejects even after the "
+                      f"executable; passed as \"{arg}\" (the job's bash command line removes "
+                      "the quotes).")
+        else:
+            protected.append(arg)
+    return protected
 
 
 def _last_wins(plan: Plan, items: list[Item]) -> None:
