@@ -72,6 +72,8 @@ def _spelling(item: Item, grammar: legacy.Grammar) -> str:
     if "abbrev" in item.notes and "one-dash" not in item.notes and grammar.lite_resolves_to(
             item.seen, row):
         return item.seen
+    if item.seen.startswith("--"):  # a long option written long stays long
+        return next((s for s in row.lite if s.startswith("--")), row.lite_spelling)
     return row.lite_spelling
 
 
