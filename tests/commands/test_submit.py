@@ -358,3 +358,8 @@ def test_abbreviation_matching_two_lite_spellings_is_spelled_out() -> None:
     plan = submit.translate(["-G", "gm2", "--append=(a)", "file:///x.sh"], ENV)
     assert plan.backend_argv[3] == "--append_condor_requirements=(a)"
     assert [w.code for w in plan.warnings] == ["JC204"]
+
+
+def test_double_dash_value_is_refused() -> None:
+    plan = submit.translate(["-G", "gm2", "--lines=--", "file:///x.sh"], ENV)
+    assert plan.exit_code == 2 and plan.error and "drops a value" in plan.error

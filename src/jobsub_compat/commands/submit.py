@@ -34,6 +34,9 @@ class _Out:
         self.words: list[str] = []
 
     def option(self, spelling: str, values: list[str], form: str) -> None:
+        if "--" in values:
+            raise UsageError(f"{spelling} --: jobsub_lite's parser drops a value written --; "
+                             "give a real value")
         if not values:
             self.words.append(spelling)
         elif form == "eq" or (len(values) == 1 and values[0].startswith("-")):
