@@ -390,8 +390,9 @@ def _protect_arguments(plan: Plan, arguments: list[str], grammar: legacy.Grammar
     """Script arguments that jobsub_lite's parser would eat or reject.
 
     argparse drops a first `--` and stops at an ambiguous abbreviation of one of its
-    options even after the executable (but not after a `--`). jobsub_lite joins the arguments into the job
-    wrapper's bash command line, so a double-quoted word reaches the script unchanged."""
+    options even after the executable (but not after a `--`). jobsub_lite joins the
+    arguments into the job wrapper's bash command line, so a double-quoted word reaches
+    the script unchanged."""
     protected: list[str] = []
     for k, arg in enumerate(arguments):
         if "--" in arguments[:k]:
