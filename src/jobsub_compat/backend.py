@@ -149,6 +149,16 @@ def detect_version(path: str, environ: Mapping[str, str]) -> str | None:
     return version
 
 
+def capture(argv: list[str], env: Mapping[str, str], timeout: float = 300) -> tuple[int, str]:
+    """Run a helper command (never a shell) and return its status and stdout."""
+    try:
+        done = subprocess.run(argv, env=dict(env), capture_output=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return 127, str(exc)
+    return done.returncode, done.stdout.decode("utf-8", "surrogateescape")
+
+
 LineFilter = Callable[[str], Optional[str]]
 
 

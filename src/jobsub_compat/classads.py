@@ -40,6 +40,15 @@ def valid_expression(text: str) -> bool:
     return True
 
 
+def same_expression(first: str, second: str) -> bool:
+    """Do two texts parse to the same ClassAd expression?"""
+    module: Any = _bindings()
+    try:
+        return str(module.ExprTree(first)) == str(module.ExprTree(second))
+    except Exception:
+        return False
+
+
 def valid_line(text: str) -> bool:
     if text.strip() in _EMPTY_LINES:
         return True

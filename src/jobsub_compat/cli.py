@@ -12,15 +12,17 @@ import sys
 
 from . import __version__, dropin
 
-DROPINS = {"jobsub_submit"}
+DROPINS = {"jobsub_submit": "jobsub_submit", "jobsub_submit_dag": "jobsub_submit"}
 
 
 def _translator(command: str) -> dropin.Translate:
-    if command == "jobsub_submit":
-        from .commands import submit
+    if command == "jobsub_submit_dag":
+        from .commands import submit_dag
 
-        return submit.translate
-    raise KeyError(command)
+        return submit_dag.translate
+    from .commands import submit
+
+    return submit.translate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         command = os.path.basename(words[0])
         if command not in DROPINS:
             parser.error(f"unknown command {command!r}; one of: {', '.join(sorted(DROPINS))}")
-        plan, _, _ = dropin.plan_for(command, _translator(command), words[1:], os.environ)
+        environ = {**os.environ, "JOBSUB_COMPAT_DRY_RUN": "1"}  # explain runs nothing
+        plan, _, _ = dropin.plan_for(command, _translator(command), words[1:], environ,
+                                     DROPINS[command])
         sys.stdout.write(plan.as_json() + "\n" if args.json else plan.as_text())
         return plan.exit_code
     parser.print_help()

@@ -29,10 +29,11 @@ def _err(text: str) -> None:
 
 
 def plan_for(command: str, translate: Translate, argv: list[str],
-             environ: Mapping[str, str]) -> tuple[Plan, backend.Backend | None, str | None]:
+             environ: Mapping[str, str], backend_command: str | None = None
+             ) -> tuple[Plan, backend.Backend | None, str | None]:
     """The Plan, the backend it would run (if found) and why none was found."""
     try:
-        found: backend.Backend | None = backend.find(command, environ)
+        found: backend.Backend | None = backend.find(backend_command or command, environ)
         missing = None
     except RuntimeFailure as exc:
         found, missing = None, str(exc)
@@ -47,15 +48,32 @@ def version_line(command: str, found: backend.Backend | None) -> str:
     return f"{command} (jobsub-compat {__version__}, legacy jobsub_client emulation) on {behind}"
 
 
+def _write_files(files: dict[str, str]) -> None:
+    for path, content in files.items():
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(content)
+
+
+def _remove_files(files: dict[str, str]) -> None:
+    for path in files:
+        try:
+            os.remove(path)
+            os.rmdir(os.path.dirname(path))
+        except OSError:
+            pass
+
+
 def run(command: str, translate: Translate, make_output: Callable[[Plan], Output],
-        argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+        argv: list[str] | None = None, environ: Mapping[str, str] | None = None,
+        backend_command: str | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     environ = os.environ if environ is None else environ
     if command in environ.get(backend.MARKER, "").split(","):
         _err(f"{command}: error: the jobsub_lite backend called {command} again, i.e. this "
              "shim; set JOBSUB_COMPAT_BACKEND to jobsub_lite's own bin directory")
         return 1
-    plan, found, missing = plan_for(command, translate, argv, environ)
+    plan, found, missing = plan_for(command, translate, argv, environ, backend_command)
     if environ.get("JOBSUB_COMPAT_DRY_RUN") == "1":
         sys.stdout.write(plan.as_text())
         return plan.exit_code
@@ -79,8 +97,15 @@ def run(command: str, translate: Translate, make_output: Callable[[Plan], Output
     env[backend.MARKER] = f"{marker},{command}" if marker else command
     output = make_output(plan)
     try:
+        _write_files(plan.files)
         status = backend.run(plan.backend_argv, env, output.line)
     except RuntimeFailure as exc:
         _err(exc.line(command))
         return 1
+    except OSError as exc:
+        _err(f"{command}: error: cannot write {exc.filename}: {exc.strerror}; set TMPDIR to "
+             "a writable directory")
+        return 1
+    finally:
+        _remove_files(plan.files)
     return output.finish(status)

@@ -94,7 +94,8 @@ class Parsed:
 class Grammar:
     """Resolves option words against a set of rows (legacy spellings first)."""
 
-    def __init__(self, rows: list[Option]) -> None:
+    def __init__(self, rows: list[Option], command: str = "jobsub_submit") -> None:
+        self.command = command
         self.exact: dict[str, Option] = {}
         self.legacy_long: dict[str, Option] = {}
         self.lite_long: dict[str, Option] = {}
@@ -162,7 +163,7 @@ class Grammar:
             short = name[1:]
             if len(short) == 2 and short in self.exact:
                 return self.exact[short], name, value if eq else None, ("two-dash",)
-            raise UsageError(f"unknown option {name}; see jobsub_submit --help")
+            raise UsageError(f"unknown option {name}; see {self.command} --help")
         name, eq, value = word.partition("=")
         if name in self.exact:
             return self.exact[name], name, value if eq else None, ()
@@ -186,7 +187,7 @@ class Grammar:
                 spelled += "=" + long_value
             raise UsageError(f"{word} is ambiguous: write {spelled} or "
                              f"{short_reading[1]} {shlex.quote(short_reading[2] or '')}")
-        raise UsageError(f"unknown option {name}; see jobsub_submit --help")
+        raise UsageError(f"unknown option {name}; see {self.command} --help")
 
 
 def _takes_value(word: str, grammar: Grammar) -> bool:

@@ -73,13 +73,23 @@ def render() -> str:
     out = [HEADER]
     for command, rows in options.TABLES.items():
         out.append(f"## `{command}`\n")
+        if command != "jobsub_submit":
+            shared = {r.key for r in options.SUBMIT}
+            missing = sorted(r.legacy[0] for r in options.SUBMIT
+                             if r.where != "lite" and r.key not in {x.key for x in rows})
+            out.append(f"Every `jobsub_submit` option above, with the same fate, except "
+                       f"{', '.join(f'`{m}`' for m in missing)} (not `{command}` options); "
+                       "and these:\n")
+            rows = tuple(r for r in rows if r.key not in shared or r not in options.SUBMIT)
         out.append("| legacy option | meaning | jobsub_lite equivalent | fate | code | reason |")
         out.append("|---|---|---|---|---|---|")
         out.extend(_row(r) for r in rows if r.where != "lite")
         out.append("")
-        out.append(f"### jobsub_lite-only options of `{command}` (passed unchanged)\n")
-        out.append(", ".join(f"`{r.lite[0]}`" for r in rows if r.where == "lite"))
-        out.append("")
+        lite_only = [r for r in rows if r.where == "lite"]
+        if lite_only:
+            out.append(f"### jobsub_lite-only options of `{command}` (passed unchanged)\n")
+            out.append(", ".join(f"`{r.lite[0]}`" for r in lite_only))
+            out.append("")
     out.append("## Codes not tied to one option\n")
     out.append("| code | meaning |")
     out.append("|---|---|")

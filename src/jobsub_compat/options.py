@@ -331,7 +331,24 @@ SUBMIT += tuple(
     for name, arity in _CDF
 )
 
-TABLES: dict[str, tuple[Option, ...]] = {"jobsub_submit": SUBMIT}
+# jobsub_submit_dag: the legacy client split its argv as jobsub_submit does (1.3) and the
+# server passed every jobsub option on to the DAG's nodes; jobsub_lite does the same for
+# `jobsub_submit --dag` (node lines take the command line's values as defaults).
+_DAG_ONLY = (
+    Option("max_running", ("--maxRunning", "-max_running", "-m"), ("--maxConcurrent",), 1, RN,
+           "Run at most N jobs of the DAG at once.", "JC140",
+           "is a legacy alias of --maxConcurrent", "Use --maxConcurrent=N.", metavar="N"),
+    Option("manual", ("-manual", "-man"), (), 0, E, "Print the DAG description manual.",
+           reason="is answered by the drop-in", where="client"),
+    Option("continue_on_failure", ("--continue-on-failure",), (), 0, RF,
+           "Keep running downstream DAG jobs after a job fails.", "JC141",
+           "has no jobsub_lite equivalent: a failed node stops its dependants",
+           "Remove it, or make the failing step exit 0 in its script."),
+)
+SUBMIT_DAG: tuple[Option, ...] = tuple(
+    r for r in SUBMIT if r.key not in {"json_config", "continue_on_failure"}) + _DAG_ONLY
+
+TABLES: dict[str, tuple[Option, ...]] = {"jobsub_submit": SUBMIT, "jobsub_submit_dag": SUBMIT_DAG}
 
 
 def rows_for(command: str, group: str | None) -> list[Option]:

@@ -26,6 +26,7 @@ class Plan:
     text: str = ""
     jobid_only: bool = False  # --jobid-output-only: stdout is just the id
     expect_job_id: bool = True  # False for -n dry runs
+    files: dict[str, str] = field(default_factory=dict)  # written before the run, then removed
 
     def warn(self, code: str, message: str) -> None:
         message = one_line(message)
@@ -33,13 +34,16 @@ class Plan:
             self.warnings.append(CompatWarning(code, message))
 
     def as_json(self) -> str:
-        return json.dumps({
+        data: dict[str, object] = {
             "command": self.command,
             "backend_argv": self.backend_argv,
             "env": self.env,
             "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
             "error": self.error,
-        }, indent=2)
+        }
+        if self.files:
+            data["files"] = self.files
+        return json.dumps(data, indent=2)
 
     def as_text(self) -> str:
         lines = [f"command: {self.command}"]
@@ -54,4 +58,7 @@ class Plan:
             lines.append("jobsub_lite: (not run: the drop-in answers this call itself)")
         for w in self.warnings:
             lines.append(f"warning [{w.code}]: {w.message}")
+        for path, content in self.files.items():
+            lines.append(f"file {path}:")
+            lines.extend(f"  {line}" for line in content.splitlines())
         return "\n".join(lines) + "\n"

@@ -23,6 +23,15 @@ EMPTY_WORDS = "JC211"
 TWO_DROPBOXES = "JC212"
 PROTECTED_ARGUMENT = "JC213"
 
+# DAG files (JC15x).
+DAG_NO_SUBMIT = "JC150"
+DAG_SPACES_REMOVED = "JC151"
+DAG_EXPANDS = "JC152"
+DAG_MACRO_COMMAND = "JC153"
+DAG_HOOK = "JC154"
+DAG_TEXT_BESIDE_TAG = "JC155"
+DAG_TRANSLATED = "JC156"
+
 # Environment and backend (JC3xx).
 ENV_JOBSUB_SERVER = "JC301"
 ENV_UNSET_VARIABLE = "JC302"
@@ -59,6 +68,20 @@ GENERAL_CODES: dict[str, str] = {
     PROTECTED_ARGUMENT: "A script argument jobsub_lite's parser would drop (a first `--`) or "
     "reject (an ambiguous abbreviation of one of its options) is written so that the job "
     "still gets it: `-- --`, or double quotes that the job's bash command line removes.",
+    DAG_NO_SUBMIT: "`-n` in a DAG job line (the legacy server needed it) is dropped: "
+    "jobsub_lite never submits a node by itself.",
+    DAG_SPACES_REMOVED: "jobsub_lite splits DAG job lines at whitespace; spaces in a "
+    "ClassAd value are removed where that keeps its meaning (else the line is refused).",
+    DAG_EXPANDS: "jobsub_lite expands `$NAME` in DAG job lines from the submitting "
+    "environment; the legacy server expanded it in its own.",
+    DAG_MACRO_COMMAND: "A backtick `<macros>` value: run without a shell when submitting "
+    "(not by explain); on failure its text is used, as the legacy server did.",
+    DAG_HOOK: "`<beginjob>`/`<finishjob>` with a `file://` script become the first job's "
+    "`prescript` / the last job's `postscript` (refused when that would not mean the same).",
+    DAG_TEXT_BESIDE_TAG: "Text on the same line as a DAG tag is ignored, as the legacy "
+    "server ignored it.",
+    DAG_TRANSLATED: "jobsub_submit_dag runs `jobsub_submit --dag` on a translated copy of the "
+    "DAG file; the original is never modified and the copy is removed afterwards.",
     ENV_JOBSUB_SERVER: "`$JOBSUB_SERVER` names a legacy jobsub server; jobsub_lite has none. "
     "It is removed from the backend's environment.",
     ENV_UNSET_VARIABLE: "`-e NAME` with NAME unset or empty: the legacy client did not export "

@@ -257,9 +257,12 @@ def _version_at_least(version: str | None, wanted: str) -> bool:
 
 
 def translate(argv: list[str], environ: Mapping[str, str],
-              lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
-    """The Plan for one legacy `jobsub_submit` call (nothing is run)."""
-    plan = Plan(COMMAND)
+              lite_version: str | None = None, backend_path: str = COMMAND,
+              command: str = COMMAND) -> Plan:
+    """The Plan for one legacy `jobsub_submit` call (nothing is run).
+
+    `command` picks the option table: jobsub_submit_dag shares this grammar."""
+    plan = Plan(command)
     try:
         _translate(plan, argv, environ, lite_version, backend_path)
     except UsageError as exc:
@@ -273,14 +276,21 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     exe_at = legacy.find_executable(argv)
     head = argv if exe_at is None else argv[:exe_at]
     if any(word in ("-h", "--help") for word in head):
-        plan.action, plan.text = "print", help_text()
+        plan.action, plan.text = "print", help_text(plan.command)
+        return
+    if any(row.key == "manual" and set(row.legacy) & set(head)
+           for row in options.TABLES[plan.command]):
+        from ..dagfile import MANUAL
+
+        plan.action, plan.text = "print", MANUAL
         return
     if "--version" in head:
         plan.action = "version"
         return
 
     words, origin = legacy.resplit(argv)
-    grammar = legacy.Grammar(options.rows_for(COMMAND, _group_hint(words, environ)))
+    grammar = legacy.Grammar(options.rows_for(plan.command, _group_hint(words, environ)),
+                             plan.command)
     parsed = legacy.parse(words, grammar)
     if exe_at is not None and parsed.executable != argv[exe_at]:
         raise UsageError(f"the quotes before {argv[exe_at]} are unbalanced and swallow it; "
@@ -475,9 +485,12 @@ def _emulate(plan: Plan, item: Item, out: _Out) -> None:
 
 
 def _note_requote(plan: Plan, argv: list[str], words: list[str]) -> None:
-    plan.warn(w.REQUOTED, "the legacy server re-split this command line with shell quoting "
-              f"rules ({len([a for a in argv if a])} words became {len(words)}); jobsub_lite "
-              "gets exactly those words, quoted for its own quote layer.")
+    given = len([a for a in argv if a])
+    how = f"{given} words became {len(words)}" if given != len(words) else \
+        "quotes and backslashes taken out"
+    plan.warn(w.REQUOTED, f"the legacy server re-split this command line with shell quoting "
+              f"rules ({how}); jobsub_lite gets exactly those words, quoted for its own quote "
+              "layer.")
 
 
 def _show_parsing(words: list[str], parsed: Parsed, out_words: list[str]) -> str:
@@ -492,14 +505,20 @@ def _show_parsing(words: list[str], parsed: Parsed, out_words: list[str]) -> str
     return "\n".join(lines) + "\n"
 
 
-def help_text() -> str:
+USAGE = {
+    "jobsub_submit": "jobsub_submit [options] file://SCRIPT [script arguments]",
+    "jobsub_submit_dag": "jobsub_submit_dag [options] file://DAG_DESCRIPTION_FILE",
+}
+
+
+def help_text(command: str = COMMAND) -> str:
     """--help, derived from the option table."""
     lines = [
-        "usage: jobsub_submit [options] file://SCRIPT [script arguments]",
+        f"usage: {USAGE[command]}",
         "",
-        "Legacy jobsub_client jobsub_submit on jobsub_lite (jobsub-compat). Legacy options,",
+        f"Legacy jobsub_client {command} on jobsub_lite (jobsub-compat). Legacy options,",
         "quoting and environment are accepted; each is passed, rewritten, emulated, dropped",
-        "with a warning, or refused with the fix. `jobsub-compat explain -- jobsub_submit ...`",
+        f"with a warning, or refused with the fix. `jobsub-compat explain -- {command} ...`",
         "shows the jobsub_lite line without running it.",
         "",
     ]
@@ -507,7 +526,7 @@ def help_text() -> str:
                 ("jobsub_lite options (passed unchanged)", "lite"))
     for title, kind in sections:
         lines.append(f"{title}:")
-        for row in options.SUBMIT:
+        for row in options.TABLES[command]:
             if kind != ("group" if row.groups else "lite" if row.where == "lite" else "server"):
                 continue
             names = ", ".join(row.legacy or row.lite)
@@ -519,7 +538,7 @@ def help_text() -> str:
             group = f" ({', '.join(row.groups)} only)" if row.groups else ""
             lines.append(f"      {row.meaning}{group}{fate}")
         lines.append("")
-    lines.append("Everything after file://SCRIPT is passed to the script unparsed.")
+    lines.append("Everything after the file:// word is passed on unparsed.")
     return "\n".join(lines) + "\n"
 
 
@@ -555,9 +574,9 @@ class SubmitOutput:
                 sys.stderr.write("".join(self.held))
         if status != 0 or not self.plan.expect_job_id or self.job_id:
             return status
-        sys.stderr.write(f"{COMMAND}: error [{w.NO_JOB_ID}]: jobsub_lite reported no job id, "
-                         "so the submission failed (see its messages above); exit 1 as the "
-                         "legacy client did\n")
+        sys.stderr.write(f"{self.plan.command}: error [{w.NO_JOB_ID}]: jobsub_lite reported "
+                         "no job id, so the submission failed (see its messages above); exit 1 "
+                         "as the legacy client did\n")
         return 1
 
 

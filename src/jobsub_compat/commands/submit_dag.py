@@ -1,0 +1,69 @@
+"""jobsub_submit_dag: a legacy DAG submission run as `jobsub_submit --dag` on jobsub_lite.
+
+The command line goes through the jobsub_submit translator with the jobsub_submit_dag
+option table; the DAG description file goes through dagfile.translate, and jobsub_lite
+gets a translated copy (the user's file is never modified; the copy is removed after the
+run) or the original file when nothing in it needs to change.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Mapping
+
+from .. import dagfile, legacy, lite
+from .. import warnings as w
+from ..plan import Plan, one_line
+from ..warnings import UsageError
+from . import submit
+
+COMMAND = "jobsub_submit_dag"
+BACKEND_COMMAND = "jobsub_submit"  # jobsub_lite's own jobsub_submit_dag only adds --dag
+
+
+def translate(argv: list[str], environ: Mapping[str, str],
+              lite_version: str | None = None, backend_path: str = BACKEND_COMMAND) -> Plan:
+    plan = submit.translate(argv, environ, lite_version, backend_path, command=COMMAND)
+    if plan.error or plan.action != "run":
+        return plan
+    try:
+        _dag_file(plan, environ, lite_version)
+    except UsageError as exc:
+        plan.error, plan.exit_code = one_line(str(exc)), 2
+        plan.backend_argv = []
+    return plan
+
+
+def _dag_file(plan: Plan, environ: Mapping[str, str], lite_version: str | None) -> None:
+    words = plan.backend_argv
+    at = legacy.find_executable(words[1:])
+    assert at is not None  # submit.translate refuses a line without an executable
+    at += 1
+    url = lite.escape_layer(words[at])
+    shown = url[len(legacy.EXE_PREFIX):]
+    path = os.path.abspath(shown)
+    done = dagfile.translate(path, shown, environ, lite_version, os.getcwd(),
+                             run_commands=environ.get("JOBSUB_COMPAT_DRY_RUN") != "1")
+    for code, message in done.warnings:
+        plan.warn(code, message)
+    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+        unchanged = handle.read().strip() == done.text.strip()
+    if not unchanged:
+        copy = os.path.join(tempfile.gettempdir(), f"jobsub_compat_dag_{uuid.uuid4().hex}",
+                            os.path.basename(path))
+        plan.files[copy] = done.text
+        words[at] = lite.quote_for_lite(legacy.EXE_PREFIX + copy)
+        plan.warn(w.DAG_TRANSLATED, f"{shown} needs changes for jobsub_lite; it gets a "
+                  f"translated copy (your file is not modified). See `jobsub-compat explain -- "
+                  f"jobsub_submit_dag ...` for the copy.")
+    if "--dag" not in words[1:at]:
+        words.insert(1, "--dag")
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    from ..dropin import run
+
+    return run(COMMAND, translate, submit.SubmitOutput, argv, environ,
+               backend_command=BACKEND_COMMAND)
