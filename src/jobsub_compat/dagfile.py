@@ -51,8 +51,9 @@ Job lines take every jobsub_submit option, legacy spellings and quoting included
 given to jobsub_submit_dag apply to every job. `#` starts a comment. A `prescript` or
 `postscript` line after a job line runs a script before or after that job.
 
-Emulated: <macros> blocks of NAME = value lines (each NAME is replaced in later lines; a
-value in backticks is the output of that command, run without a shell), and <beginjob> /
+Emulated: <macros> blocks of NAME = value lines (each NAME is replaced wherever its text
+appears in later lines, as the legacy server did; a value in backticks is the output of
+that command, run without a shell), and <beginjob> /
 <finishjob> holding one `file://SCRIPT ARGS` line (the first job's prescript, the last
 job's postscript). jobsub_lite splits job lines at spaces, so values with spaces are
 written without them where ClassAd syntax allows. Refused with the fix: nested DAGs,
@@ -311,6 +312,8 @@ class _Reader:
             n, command = hook[0]
             stage = 0 if first else len(self.blocks) - 1
             jobs = [j for j in self.jobs if j.block == stage]
+            if jobs and self.blocks[stage] == "serial":  # its first (last) job runs first (last)
+                jobs = [jobs[0] if first else jobs[-1]]
             if (len(hook) != 1 or not command.startswith(legacy.EXE_PREFIX) or len(jobs) != 1
                     or kind in jobs[0].scripts):
                 raise self.fail(n, f"<{block}> ran a command on the legacy jobsub server "
