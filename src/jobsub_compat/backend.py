@@ -130,13 +130,9 @@ def detect_version(path: str, environ: Mapping[str, str]) -> str | None:
         cache = {}
     if key in cache:
         return cache[key] or None
-    try:
-        done = subprocess.run([path, "--version"], capture_output=True, timeout=60,
-                              env={**environ, MARKER: "version"}, stdin=subprocess.DEVNULL)
-        match = _VERSION_TEXT.search(done.stdout.decode("utf-8", "replace"))
-        version = match.group(1) if match else None
-    except (OSError, subprocess.SubprocessError):
-        version = None
+    status, output = capture([path, "--version"], {**environ, MARKER: "version"}, timeout=60)
+    match = _VERSION_TEXT.search(output) if status == 0 else None
+    version = match.group(1) if match else None
     cache[key] = version or ""
     try:
         os.makedirs(os.path.dirname(cache_file), exist_ok=True)
