@@ -18,6 +18,7 @@ from .. import warnings as w
 from ..legacy import Item, Parsed
 from ..options import Fate
 from ..plan import Plan, one_line
+from ..rewrite import Words, note_grammar, spelling
 from ..warnings import UsageError
 
 COMMAND = "jobsub_submit"
@@ -25,29 +26,6 @@ RETIRED_OS = {"SL5", "SL6", "SL7"}
 _RETIRED_IMAGE = re.compile(r"fnal-wn-sl[5-7]", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _DAG_TAG = re.compile(rb"<\s*(serial|parallel)\s*>", re.IGNORECASE)
-
-
-class _Out:
-    """The jobsub_lite words being written, in order."""
-
-    def __init__(self) -> None:
-        self.words: list[str] = []
-
-    def option(self, spelling: str, values: list[str], form: str) -> None:
-        if "--" in values:
-            raise UsageError(f"{spelling} --: jobsub_lite's parser drops a value written --; "
-                             "give a real value")
-        if not values:
-            self.words.append(spelling)
-        elif form == "eq" or (len(values) == 1 and values[0].startswith("-")):
-            # `--opt=value` keeps a value that starts with '-' from being read as an option.
-            self.words.append(f"{spelling}={values[0]}")
-            self.words.extend(values[1:])
-        elif form == "glued" and len(values) == 1:
-            self.words.append(spelling + values[0])
-        else:
-            self.words.append(spelling)
-            self.words.extend(values)
 
 
 def _group_hint(words: list[str], environ: Mapping[str, str]) -> str | None:
@@ -63,35 +41,6 @@ def _group_hint(words: list[str], environ: Mapping[str, str]) -> str | None:
         elif word.startswith("-G") and len(word) > 2:
             group = word[2:]
     return group or environ.get("JOBSUB_GROUP") or environ.get("GROUP") or None
-
-
-def _spelling(item: Item, grammar: legacy.Grammar) -> str:
-    """How to write this option for jobsub_lite: as written when it reads the same."""
-    row = item.row
-    if item.seen in row.lite:
-        return item.seen
-    if "one-dash" in item.notes and "-" + item.seen in row.lite:
-        return "-" + item.seen
-    if "abbrev" in item.notes and "one-dash" not in item.notes and grammar.lite_resolves_to(
-            item.seen, row):
-        return item.seen
-    if item.seen.startswith("--"):  # a long option written long stays long
-        return next((s for s in row.lite if s.startswith("--")), row.lite_spelling)
-    return row.lite_spelling
-
-
-def _note_grammar(plan: Plan, item: Item, grammar: legacy.Grammar) -> None:
-    row = item.row
-    target = row.lite_spelling or row.spellings[0]
-    if "one-dash" in item.notes:
-        plan.warn(w.ONE_DASH_LONG, f"{item.seen} is a long option written with one dash; "
-                  f"read as {target}. Use {target}.")
-    elif "two-dash" in item.notes:
-        plan.warn(w.TWO_DASH_SHORT, f"{item.seen} is a short option written with two dashes; "
-                  f"read as {target}. Use {target}.")
-    elif "abbrev" in item.notes and row.lite and not grammar.lite_resolves_to(item.seen, row):
-        plan.warn(w.ABBREVIATION, f"{item.seen} abbreviates {target}, which jobsub_lite "
-                  f"would not read the same way; spelled out. Use {target}.")
 
 
 def _literal_value(item: Item, raw: list[str], origin: list[tuple[int, ...]]) -> str | None:
@@ -325,20 +274,20 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
 
     _last_wins(plan, parsed.items)
     _one_dropbox(plan, parsed.items)
-    out = _Out()
+    out = Words()
     requirements: list[Item] = []
     as_written: set[int] = set()  # legacy words replaced by the caller's literal text
     keys = {i.row.key for i in parsed.items}
     for item in parsed.items:
         row = item.row
-        _note_grammar(plan, item, grammar)
+        note_grammar(plan, item, grammar)
         if row.fate is Fate.REFUSE:
             raise UsageError(f"{item.seen} {row.reason}. {row.fix}", row.code)
         if row.key in ("json_config",):
             continue
         if row.fate is Fate.DROP:
             if row.key == "dag" and _is_dag_file(parsed.executable):
-                out.option(_spelling(item, grammar), [], "flag")
+                out.option(spelling(item, grammar), [], "flag")
                 continue
             plan.warn(row.code or "", f"{item.seen} {row.reason}; dropped. {row.fix}")
             continue
@@ -366,7 +315,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
             requirements.append(item)
         if row.key == "no_submit":
             plan.expect_job_id = False
-        out.option(_spelling(item, grammar), item.values, item.form)
+        out.option(spelling(item, grammar), item.values, item.form)
 
     if len(requirements) > 1 and not _version_at_least(lite_version, "1.4"):
         _join_requirements(plan, out, requirements, grammar)
@@ -452,13 +401,13 @@ def _one_dropbox(plan: Plan, items: list[Item]) -> None:
                   "the legacy client used CVMFS, so --use-pnfs-dropbox is dropped. Give one.")
 
 
-def _join_requirements(plan: Plan, out: _Out, items: list[Item],
+def _join_requirements(plan: Plan, out: Words, items: list[Item],
                        grammar: legacy.Grammar) -> None:
     """jobsub_lite before 1.4 keeps only the last -c: give it one joined requirement."""
     joined = " && ".join(f"({i.values[0]})" for i in items)
     for item in items:
-        spelling = _spelling(item, grammar)
-        out.words = _remove_option(out.words, spelling, item.values[0], item.form)
+        out.words = _remove_option(out.words, spelling(item, grammar), item.values[0],
+                                   item.form)
     out.option("--append_condor_requirements", [joined], "eq")
     plan.warn(w.REPEATED_JOINED, f"{len(items)} -c requirements joined into one, because "
               "the installed jobsub_lite (before 1.4) keeps only the last. Upgrade "
@@ -466,7 +415,7 @@ def _join_requirements(plan: Plan, out: _Out, items: list[Item],
 
 
 def _remove_option(words: list[str], spelling: str, value: str, form: str) -> list[str]:
-    probe = _Out()
+    probe = Words()
     probe.option(spelling, [value], form)
     n = len(probe.words)
     for i in range(len(words) - n + 1):
@@ -475,7 +424,7 @@ def _remove_option(words: list[str], spelling: str, value: str, form: str) -> li
     return words  # pragma: no cover - the option was written just before
 
 
-def _emulate(plan: Plan, item: Item, out: _Out) -> None:
+def _emulate(plan: Plan, item: Item, out: Words) -> None:
     row = item.row
     if row.key == "jobid_output_only":
         plan.jobid_only = True
