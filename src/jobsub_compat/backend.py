@@ -15,10 +15,11 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import FrameType
-from typing import Callable, Optional
+from typing import IO, Callable, Optional
 
 from . import config
 from .warnings import RuntimeFailure
@@ -158,14 +159,25 @@ def capture(argv: list[str], env: Mapping[str, str], timeout: float = 300) -> tu
 LineFilter = Callable[[str], Optional[str]]
 
 
-def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter) -> int:
+def _relay_stderr(stream: IO[bytes], on_stderr: LineFilter) -> None:
+    for raw in iter(stream.readline, b""):
+        text = on_stderr(raw.decode("utf-8", "surrogateescape"))
+        if text:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+
+def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter,
+        on_stderr: LineFilter | None = None) -> int:
     """Run the backend with live stdout (through `on_stdout`) and stderr; its status.
 
-    `on_stdout` gets each line and returns the text to print (None to hold it back).
-    SIGINT and SIGTERM are forwarded; death by signal N gives 128 + N, as in a shell.
+    `on_stdout` gets each line and returns the text to print (None to hold it back);
+    `on_stderr`, when given, sees each stderr line the same way (else stderr is the
+    caller's own). SIGINT and SIGTERM are forwarded; death by signal N gives 128 + N.
     """
     try:
-        child = subprocess.Popen(argv, env=dict(env), stdout=subprocess.PIPE)
+        child = subprocess.Popen(argv, env=dict(env), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE if on_stderr else None)
     except OSError as exc:
         raise RuntimeFailure(f"cannot run {argv[0]}: {exc.strerror}; check the jobsub_lite "
                              "install or JOBSUB_COMPAT_BACKEND") from None
@@ -175,6 +187,11 @@ def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter) -> int:
             child.send_signal(signum)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    relay = None
+    if on_stderr is not None and child.stderr is not None:
+        relay = threading.Thread(target=_relay_stderr, args=(child.stderr, on_stderr),
+                                 daemon=True)
+        relay.start()
     try:
         assert child.stdout is not None
         out = sys.stdout
@@ -185,6 +202,8 @@ def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter) -> int:
                 out.buffer.write(text.encode("utf-8", "surrogateescape"))
                 out.buffer.flush()
         status = child.wait()
+        if relay is not None:
+            relay.join()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

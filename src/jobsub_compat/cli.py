@@ -7,22 +7,27 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
 from . import __version__, dropin
 
-DROPINS = {"jobsub_submit": "jobsub_submit", "jobsub_submit_dag": "jobsub_submit"}
+# drop-in -> the jobsub_lite executable behind it
+DROPINS = {
+    "jobsub_submit": "jobsub_submit", "jobsub_submit_dag": "jobsub_submit",
+    "jobsub_q": "jobsub_q", "jobsub_rm": "jobsub_rm", "jobsub_hold": "jobsub_hold",
+    "jobsub_release": "jobsub_release", "jobsub_history": "jobsub_history",
+    "jobsub_fetchlog": "jobsub_fetchlog", "jobsub_status": "jobsub_submit",
+    "jobsub_prio": "jobsub_q", "jobsub_preload": "jobsub_submit",
+    "jobsub_probe_url": "jobsub_submit",
+}
 
 
 def _translator(command: str) -> dropin.Translate:
-    if command == "jobsub_submit_dag":
-        from .commands import submit_dag
-
-        return submit_dag.translate
-    from .commands import submit
-
-    return submit.translate
+    module = importlib.import_module(f"{__package__}.commands.{command[len('jobsub_'):]}")
+    translate: dropin.Translate = module.translate
+    return translate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         if not words:
             parser.error("explain needs a command: jobsub-compat explain -- jobsub_submit ...")
         command = os.path.basename(words[0])
+        command = command[:-3] if command.endswith(".py") else command
         if command not in DROPINS:
             parser.error(f"unknown command {command!r}; one of: {', '.join(sorted(DROPINS))}")
         environ = {**os.environ, "JOBSUB_COMPAT_DRY_RUN": "1"}  # explain runs nothing

@@ -13,11 +13,17 @@ from .warnings import RuntimeFailure
 
 
 class Output(Protocol):
-    """Turns the backend's stdout into what the legacy client printed."""
+    """Turns the backend's output into what the legacy client printed."""
 
     def line(self, text: str) -> str | None: ...
 
     def finish(self, status: int) -> int: ...
+
+
+class Watcher(Protocol):
+    """An Output that also reads the backend's stderr (to notice failures)."""
+
+    def error_line(self, text: str) -> str | None: ...
 
 
 Translate = Callable[[list[str], Mapping[str, str], Optional[str], str], Plan]
@@ -96,9 +102,13 @@ def run(command: str, translate: Translate, make_output: Callable[[Plan], Output
     marker = environ.get(backend.MARKER)
     env[backend.MARKER] = f"{marker},{command}" if marker else command
     output = make_output(plan)
+    if plan.text:
+        sys.stdout.write(plan.text)
+        sys.stdout.flush()
     try:
         _write_files(plan.files)
-        status = backend.run(plan.backend_argv, env, output.line)
+        status = backend.run(plan.backend_argv, env, output.line,
+                             getattr(output, "error_line", None))
     except RuntimeFailure as exc:
         _err(exc.line(command))
         return 1

@@ -89,6 +89,7 @@ class Parsed:
     items: list[Item] = field(default_factory=list)
     executable: str | None = None
     arguments: list[str] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)  # words for jobsub_lite to hand to condor
 
 
 class Grammar:
@@ -128,6 +129,16 @@ class Grammar:
                 names = ", ".join(sorted(r.spellings[0] for r in found))
                 raise UsageError(f"{name} is ambiguous ({names}); write the option in full")
         return None
+
+    def known(self, word: str) -> bool:
+        """Does `word` name one of the rows (resolving as resolve() would)?"""
+        if not word.startswith("-") or word == "-":
+            return False
+        try:
+            self.resolve(word)
+        except UsageError:
+            return False
+        return True
 
     def lite_matches(self, name: str) -> list[str]:
         """jobsub_lite's long option strings that `name` abbreviates.
@@ -196,10 +207,13 @@ def _takes_value(word: str, grammar: Grammar) -> bool:
     return not (word.startswith("-") and name in grammar.exact)
 
 
-def parse(words: list[str], grammar: Grammar) -> Parsed:
-    """Parse the legacy server words (executable and script arguments included)."""
+def parse(words: list[str], grammar: Grammar, passthrough: bool = False) -> Parsed:
+    """Parse the legacy server words (executable and script arguments included).
+
+    With `passthrough` (commands whose jobsub_lite version hands unknown words to the
+    condor tool it wraps), words no row knows are kept in order in `passed`."""
     parsed = Parsed()
-    exe = find_executable(words)
+    exe = None if passthrough else find_executable(words)
     options = words if exe is None else words[:exe]
     if exe is not None:
         parsed.executable = words[exe]
@@ -208,6 +222,10 @@ def parse(words: list[str], grammar: Grammar) -> Parsed:
     while i < len(options):
         word = options[i]
         if word == "":
+            i += 1
+            continue
+        if passthrough and not grammar.known(word):
+            parsed.passed.append(word)
             i += 1
             continue
         if not word.startswith("-") or word == "-":

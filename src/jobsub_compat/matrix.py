@@ -73,7 +73,7 @@ def render() -> str:
     out = [HEADER]
     for command, rows in options.TABLES.items():
         out.append(f"## `{command}`\n")
-        if command != "jobsub_submit":
+        if command == "jobsub_submit_dag":
             shared = {r.key for r in options.SUBMIT}
             missing = sorted(r.legacy[0] for r in options.SUBMIT
                              if r.where != "lite" and r.key not in {x.key for x in rows})

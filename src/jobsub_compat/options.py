@@ -348,7 +348,184 @@ _DAG_ONLY = (
 SUBMIT_DAG: tuple[Option, ...] = tuple(
     r for r in SUBMIT if r.key not in {"json_config", "continue_on_failure"}) + _DAG_ONLY
 
-TABLES: dict[str, tuple[Option, ...]] = {"jobsub_submit": SUBMIT, "jobsub_submit_dag": SUBMIT_DAG}
+# --- job-management commands (legacy-jobsub.md §4-§8, jobsub-lite.md §1.3-§1.5) -----------
+# The legacy client parsed these locally (no server re-split). jobsub_lite's versions hand
+# every word they do not know to the condor tool they wrap, so lines written for
+# jobsub_lite (condor options such as -af) pass through unchanged.
+_BY_KEY = {r.key: r for r in SUBMIT}
+_GROUP, _ROLE, _HELP, _VERSION = (_BY_KEY[k] for k in ("group", "role", "help", "version"))
+_SERVER_Q = Option("jobsub_server", ("--jobsub-server",), (), 1, D, "Legacy jobsub server URL.",
+                   "JC101", _NO_SERVER, "Remove it.", where="client", metavar="URL")
+_DEBUG = Option("debug", ("--debug",), ("--debug",), 0, P, "Debug output.", where="client")
+
+
+def _jobid(legacy: tuple[str, ...], many: bool) -> Option:
+    return Option("jobid", legacy, ("-J", "--jobid"), 1, P,
+                  "Job id CLUSTER[.PROC]@SCHEDD" + (", or a comma list of them." if many
+                                                    else "."),
+                  "JC160", "must name its schedd (CLUSTER[.PROC]@SCHEDD)", "", where="client",
+                  metavar="JOBID")
+
+
+_CONSTRAINT = Option("constraint", ("--constraint",), ("--constraint",), 1, P,
+                     "ClassAd constraint selecting the jobs.", where="client", metavar="EXPR")
+_Q_VIEW = "shared legacy destination: the last of --long/--dag/--hold/--run/--idle wins"
+
+Q: tuple[Option, ...] = (
+    _GROUP, _ROLE, _SERVER_Q,
+    Option("jobsub_server_lite", (), ("--jobsub_server",), 1, P,
+           "jobsub_lite's ignored --jobsub_server.", where="lite", metavar="URL"),
+    Option("user", ("--user",), ("--user",), 1, P, "Only this user's jobs.", where="client",
+           metavar="USER"),
+    _jobid(("--jobid",), False), _CONSTRAINT,
+    Option("long", ("--long",), ("-long",), 0, RW, "All attributes of each job (condor_q -long).",
+           "JC161", "is passed to condor_q as -long; the output is condor's, as it was",
+           "Use -long.", where="client"),
+    Option("dag", ("--dag",), (), 0, E, "Jobs grouped by DAG.", "JC162",
+           "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
+           "Use -dag for condor's own layout."),
+    Option("hold", ("--hold",), (), 0, E, "Held jobs with their hold reason.", "JC162",
+           "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
+           "Use -hold for condor's own layout."),
+    Option("run", ("--run",), (), 0, E, "Running jobs only.", "JC162",
+           "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
+           "Use -run for condor's own layout."),
+    Option("idle", ("--idle",), (), 0, E, "Idle jobs only.", "JC162",
+           "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
+           "Use -idle for condor's own layout."),
+    Option("summary", ("--summary",), (), 0, E, "Job counts per owner.", "JC162",
+           "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
+           "Use -totals for condor's own counts."),
+    Option("better_analyze", ("--better-analyze",), ("-better-analyze",), 0, RW,
+           "Why a job does not run (condor_q -better-analyze; needs --jobid).", "JC161",
+           "is passed to condor_q as -better-analyze; the output is condor's, as it was",
+           "Use -better-analyze.", where="client"),
+    Option("debug", ("--debug",), (), 0, D, "Debug output.", "JC163",
+           "printed the legacy server's request details; jobsub_q's table is made from "
+           "condor_q's JSON here, which debug output would break", "Remove it.",
+           where="client"),
+    _HELP, _VERSION,
+)
+
+
+def _action_table(action: str) -> tuple[Option, ...]:
+    rows = [
+        _GROUP, _ROLE, _SERVER_Q,
+        Option("jobsub_server_lite", (), ("--jobsub_server",), 1, P,
+               "jobsub_lite's ignored --jobsub_server.", where="lite", metavar="URL"),
+        _jobid(("--jobid",), True),
+        Option("user", ("--user",), (), 1, RW, f"{action.capitalize()} all of this user's jobs.",
+               "JC164", "is not a jobsub_lite option of this command; passed to condor as "
+               "the owner name", "Give the user name as a plain word (condor's owner form).",
+               where="client", metavar="USER"),
+        _CONSTRAINT, _DEBUG, _HELP, _VERSION,
+    ]
+    if action == "remove":
+        rows.append(Option("forcex", ("--forcex",), ("-forcex",), 0, RW,
+                           "Force removal of jobs in the X state (condor_rm -forcex).",
+                           "JC161", "is passed to condor_rm as -forcex", "Use -forcex.",
+                           where="client"))
+    return tuple(rows)
+
+
+HISTORY: tuple[Option, ...] = (
+    _GROUP, _SERVER_Q,
+    Option("user", ("--user",), ("--user",), 1, P, "Only this user's jobs.", where="client",
+           metavar="USER"),
+    _jobid(("--jobid",), False),
+    _CONSTRAINT,
+    Option("qdate_ge", ("--qdate-ge",), ("--qdate-ge",), 1, RW,
+           "Jobs submitted on or after DATE (YYYY-MM-DD or 'YYYY-MM-DD hh:mm:ss').", "JC165",
+           "is passed as a QDate constraint, since jobsub_lite reads only YYYY-MM-DD",
+           "Give -constraint 'QDate >= EPOCH'.", where="client", metavar="DATE"),
+    Option("qdate_le", ("--qdate-le",), ("--qdate-le",), 1, RW,
+           "Jobs submitted on or before DATE (YYYY-MM-DD or 'YYYY-MM-DD hh:mm:ss').", "JC165",
+           "is passed as a QDate constraint, since jobsub_lite reads only YYYY-MM-DD",
+           "Give -constraint 'QDate <= EPOCH'.", where="client", metavar="DATE"),
+    Option("debug", ("--debug",), (), 0, D, "Debug output.", "JC163",
+           "printed the legacy server's request details; jobsub_history's table is made from "
+           "condor_history's JSON here, which debug output would break", "Remove it.",
+           where="client"),
+    _HELP,
+)
+
+FETCHLOG: tuple[Option, ...] = (
+    _GROUP, _ROLE, _SERVER_Q, _jobid(("-J", "--job", "--jobid"), False),
+    Option("destdir", ("--dest-dir", "--unzipdir", "--destdir"),
+           ("--dest-dir", "--unzipdir", "--destdir"), 1, P,
+           "Unpack the logs into DIR (created) instead of keeping the archive.",
+           where="client", metavar="DIR"),
+    Option("archive_format", ("--archive-format",), ("--archive-format",), 1, P,
+           "Archive type: tar or zip.", where="client", metavar="FORMAT"),
+    Option("partial", ("--partial",), ("--partial",), 0, P,
+           "Only the job's stdout/stderr, not the whole sandbox.", where="client"),
+    Option("list", ("--list-sandboxes", "--list"), (), 0, E,
+           "List your jobs' sandboxes (job id and creation date).", "JC166",
+           "is not a jobsub_lite option; emulated from jobsub_q and jobsub_history",
+           "Use jobsub_q/jobsub_history --user USER.", where="client"),
+    Option("user", ("--user",), (), 1, E, "User whose sandboxes --list shows.", "JC166",
+           "only chose the user of --list-sandboxes; jobsub_lite's fetchlog has no such option",
+           "Use it only with --list.", where="client", metavar="USER"),
+    Option("timeout", ("--timeout",), (), 1, D, "Transfer timeout in seconds.", "JC167",
+           "set the legacy client's transfer timeout; jobsub_lite has its own",
+           "Remove it.", where="client", metavar="SECONDS"),
+    Option("condor", (), ("--condor",), 0, P, "Fetch through condor instead of the web "
+           "service.", where="lite"),
+    _DEBUG, _HELP, _VERSION,
+)
+
+_NO_LITE = "has no jobsub_lite equivalent"
+STATUS: tuple[Option, ...] = (
+    _GROUP, _SERVER_Q, _DEBUG,
+    Option("sites", ("--sites",), (), 0, RF, "List the sites valid for --site.", "JC170",
+           _NO_LITE + " (jobsub_lite reads sites from the collector at submit time)",
+           "Run condor_status -pool <collector> -af GLIDEIN_Site | sort -u, or ask your "
+           "experiment's computing contact.", where="client"),
+    _HELP, _VERSION,
+)
+PRIO: tuple[Option, ...] = (
+    _GROUP, _ROLE, _SERVER_Q, _jobid(("--jobid",), True),
+    Option("prio", ("--prio",), (), 1, E, "New priority (higher runs first).", "JC171",
+           "is emulated: JobPrio is set on the job's schedd with the HTCondor bindings",
+           "Use condor_prio -name SCHEDD -p N JOBID.", where="client", metavar="N"),
+    Option("user", ("--user",), (), 1, RF, "Disabled in the legacy client.", "JC172",
+           "was disabled in the legacy client", "Give --jobid.", where="client",
+           metavar="USER"),
+    _DEBUG, _HELP, _VERSION,
+)
+PRELOAD: tuple[Option, ...] = (
+    _GROUP, _ROLE, _SERVER_Q, _BY_KEY["tarball_exclusion_file"], _BY_KEY["use_cvmfs_dropbox"],
+    _BY_KEY["use_pnfs_dropbox"], _DEBUG, _HELP, _VERSION,
+)
+PROBE_URL: tuple[Option, ...] = (
+    _GROUP, _SERVER_Q,
+    Option("endpoint", ("--endpoint",), (), 1, RF, "REST endpoint of the legacy server.",
+           "JC173", "named a REST endpoint of the legacy jobsub server, which is gone",
+           "Use jobsub_q, jobsub_history or condor_q instead.", where="client",
+           metavar="PATH"),
+    Option("post_data", ("--post-data",), (), 1, RF, "Data to POST.", "JC173",
+           "was sent to the legacy jobsub server, which is gone", "Remove it.",
+           where="client", metavar="DATA"),
+    Option("action", ("--action",), (), 1, RF, "HTTP action.", "JC173",
+           "was sent to the legacy jobsub server, which is gone", "Remove it.",
+           where="client", metavar="ACTION"),
+    _DEBUG, _HELP, _VERSION,
+)
+
+TABLES: dict[str, tuple[Option, ...]] = {
+    "jobsub_submit": SUBMIT,
+    "jobsub_submit_dag": SUBMIT_DAG,
+    "jobsub_q": Q,
+    "jobsub_rm": _action_table("remove"),
+    "jobsub_hold": _action_table("hold"),
+    "jobsub_release": _action_table("release"),
+    "jobsub_history": HISTORY,
+    "jobsub_fetchlog": FETCHLOG,
+    "jobsub_status": STATUS,
+    "jobsub_prio": PRIO,
+    "jobsub_preload": PRELOAD,
+    "jobsub_probe_url": PROBE_URL,
+}
 
 
 def rows_for(command: str, group: str | None) -> list[Option]:

@@ -23,10 +23,12 @@ class Plan:
     error: str | None = None  # one line; the call stops with exit_code
     exit_code: int = 0
     action: str = "run"  # "run", "print" (text, then exit_code), "version"
-    text: str = ""
+    text: str = ""  # printed: the answer of a "print" action, or a preface before a run
     jobid_only: bool = False  # --jobid-output-only: stdout is just the id
     expect_job_id: bool = True  # False for -n dry runs
     files: dict[str, str] = field(default_factory=dict)  # written before the run, then removed
+    mode: str = ""  # command-specific output mode (jobsub_q's view, jobsub_rm's targets, ...)
+    details: dict[str, str] = field(default_factory=dict)  # what that output needs to know
 
     def warn(self, code: str, message: str) -> None:
         message = one_line(message)

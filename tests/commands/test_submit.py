@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobsub_compat import lite
-from jobsub_compat.commands import submit
+from jobsub_compat.commands import common, submit
 
 ENV = {"USER": "alice", "PATH": "/usr/bin"}
 
@@ -287,14 +287,14 @@ def test_json_config_missing_file() -> None:
 
 def test_help_and_version_and_show_parsing() -> None:
     assert submit.translate(["--help"], ENV).action == "print"
-    assert "--mail_always" in submit.help_text()
+    assert "--mail_always" in common.help_text("jobsub_submit")
     assert submit.translate(["--version"], ENV).action == "version"
     plan = submit.translate(["-G", "gm2", "--show-parsing", "-N", "3", "file:///x.sh"], ENV)
     assert plan.action == "print" and "'-N'" in plan.text and plan.backend_argv == []
 
 
 def test_help_lists_every_row() -> None:
-    text = submit.help_text()
+    text = common.help_text("jobsub_submit")
     for row in submit.options.SUBMIT:
         assert (row.legacy or row.lite)[0] in text
 

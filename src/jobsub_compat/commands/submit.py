@@ -20,6 +20,7 @@ from ..options import Fate
 from ..plan import Plan, one_line
 from ..rewrite import Words, note_grammar, spelling
 from ..warnings import UsageError
+from . import common
 
 COMMAND = "jobsub_submit"
 RETIRED_OS = {"SL5", "SL6", "SL7"}
@@ -225,7 +226,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     exe_at = legacy.find_executable(argv)
     head = argv if exe_at is None else argv[:exe_at]
     if any(word in ("-h", "--help") for word in head):
-        plan.action, plan.text = "print", help_text(plan.command)
+        plan.action, plan.text = "print", common.help_text(plan.command)
         return
     if any(row.key == "manual" and set(row.legacy) & set(head)
            for row in options.TABLES[plan.command]):
@@ -451,43 +452,6 @@ def _show_parsing(words: list[str], parsed: Parsed, out_words: list[str]) -> str
         lines.append(f"  {item.seen} -> {item.row.key} {shown}".rstrip())
     lines.append(f"executable: {parsed.executable}")
     lines.append(f"arguments: {parsed.arguments!r}")
-    return "\n".join(lines) + "\n"
-
-
-USAGE = {
-    "jobsub_submit": "jobsub_submit [options] file://SCRIPT [script arguments]",
-    "jobsub_submit_dag": "jobsub_submit_dag [options] file://DAG_DESCRIPTION_FILE",
-}
-
-
-def help_text(command: str = COMMAND) -> str:
-    """--help, derived from the option table."""
-    lines = [
-        f"usage: {USAGE[command]}",
-        "",
-        f"Legacy jobsub_client {command} on jobsub_lite (jobsub-compat). Legacy options,",
-        "quoting and environment are accepted; each is passed, rewritten, emulated, dropped",
-        f"with a warning, or refused with the fix. `jobsub-compat explain -- {command} ...`",
-        "shows the jobsub_lite line without running it.",
-        "",
-    ]
-    sections = (("Legacy options", "server"), ("Experiment-specific legacy options", "group"),
-                ("jobsub_lite options (passed unchanged)", "lite"))
-    for title, kind in sections:
-        lines.append(f"{title}:")
-        for row in options.TABLES[command]:
-            if kind != ("group" if row.groups else "lite" if row.where == "lite" else "server"):
-                continue
-            names = ", ".join(row.legacy or row.lite)
-            lines.append(f"  {names} {row.metavar}".rstrip())
-            fate = "" if row.fate is Fate.PASS else f" [{row.fate.value}"
-            if row.fate in (Fate.RENAME, Fate.REWRITE) and row.lite:
-                fate += f" -> {row.lite_spelling}"
-            fate += "]" if fate else ""
-            group = f" ({', '.join(row.groups)} only)" if row.groups else ""
-            lines.append(f"      {row.meaning}{group}{fate}")
-        lines.append("")
-    lines.append("Everything after the file:// word is passed on unparsed.")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,1 @@
+jobsub_rm

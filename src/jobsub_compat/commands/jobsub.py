@@ -1,0 +1,31 @@
+"""The bare `jobsub`: in the legacy client it only said which tools replaced it; in
+jobsub_lite 1.12 it is an umbrella (`jobsub submit ...`, `jobsub q ...`). Umbrella calls
+go to the matching drop-in, so legacy options keep working there too; anything else gets
+the legacy message."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Mapping
+
+COMMAND = "jobsub"
+# jobsub_lite 1.12's subcommands and the drop-in module that answers each.
+SUBCOMMANDS = {"submit": "submit", "submit_dag": "submit_dag", "q": "q", "rm": "rm",
+               "hold": "hold", "release": "release", "fetchlog": "fetchlog"}
+MESSAGE = """\
+jobsub has been replaced by these tools; run any of them with --help:
+  jobsub_submit, jobsub_submit_dag, jobsub_q, jobsub_rm, jobsub_hold, jobsub_release,
+  jobsub_history, jobsub_fetchlog, jobsub_status, jobsub_prio
+(jobsub_lite also reads them as `jobsub submit ...`, `jobsub q ...`.)
+"""
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] in SUBCOMMANDS:
+        module = importlib.import_module(f"{__package__}.{SUBCOMMANDS[args[0]]}")
+        status: int = module.main(args[1:], environ)
+        return status
+    sys.stdout.write(MESSAGE)
+    return 0

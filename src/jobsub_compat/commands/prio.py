@@ -1,0 +1,105 @@
+"""jobsub_prio: set JobPrio of jobs, emulated with the HTCondor Python bindings.
+
+jobsub_lite has no jobsub_prio. HTCondor's bindings can edit a job's JobPrio on its
+schedd (what condor_prio does), with the credentials the user's HTCondor configuration
+uses for the jobsub_lite schedds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from .. import legacy
+from ..legacy import Parsed
+from ..plan import Plan
+from ..warnings import UsageError
+from . import common
+
+COMMAND = "jobsub_prio"
+
+
+def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
+          environ: Mapping[str, str]) -> None:
+    common.group_of(parsed, environ)
+    ids = [job for i in parsed.items if i.row.key == "jobid"
+           for job in common.job_ids(i.values[0], many=True)]
+    prios = [i for i in parsed.items if i.row.key == "prio"]
+    if parsed.passed:
+        raise UsageError(f"unknown option {parsed.passed[0]}; see {COMMAND} --help")
+    if not ids:
+        raise UsageError("give --jobid CLUSTER[.PROC]@SCHEDD[,...]")
+    value = prios[-1].values[0] if prios else "0"  # the legacy default
+    try:
+        int(value)
+    except ValueError:
+        raise UsageError(f"--prio {value}: give a whole number") from None
+    if prios:
+        plan.warn(prios[-1].row.code or "", f"{prios[-1].seen} {prios[-1].row.reason}.")
+    plan.action = "prio"
+    plan.details = {"jobs": ",".join(ids), "prio": value}
+
+
+def translate(argv: list[str], environ: Mapping[str, str],
+              lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
+    return common.translate(COMMAND, argv, environ, _body)
+
+
+def _bindings() -> Any:
+    for name in ("htcondor2", "htcondor"):  # HTCondor 25 ships htcondor2 only
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None
+
+
+def set_priority(plan: Plan) -> int:
+    htcondor = _bindings()
+    if htcondor is None:
+        print(f"{COMMAND}: error: the HTCondor Python bindings are not installed; run "
+              "condor_prio -name SCHEDD -p N CLUSTER.PROC instead", file=sys.stderr)
+        return 1
+    prio = plan.details["prio"]
+    failed = 0
+    for job in plan.details["jobs"].split(","):
+        ids, schedd = job.split("@", 1)
+        cluster, _, proc = ids.partition(".")
+        constraint = f"ClusterId == {cluster}" + (f" && ProcId == {proc}" if proc else "")
+        try:
+            ad = htcondor.Collector().locate(htcondor.DaemonTypes.Schedd, schedd)
+            htcondor.Schedd(ad).edit(constraint, "JobPrio", prio)
+        except Exception as exc:  # the bindings raise their own classes; report, go on
+            failed += 1
+            print(f"{COMMAND}: error: could not set the priority of {job}: {exc}",
+                  file=sys.stderr)
+            continue
+        print(f"Setting priority of job {job} to {prio}")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    from .. import dropin
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    env = os.environ if environ is None else environ
+    plan = translate(args, env)
+    if plan.action == "prio" and env.get("JOBSUB_COMPAT_DRY_RUN") != "1":
+        for warning in plan.warnings:
+            print(warning.line(COMMAND), file=sys.stderr)
+        return set_priority(plan)
+    return dropin.run(COMMAND, translate, _NoOutput, args, env, backend_command="jobsub_q")
+
+
+class _NoOutput:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def line(self, text: str) -> str | None:
+        return text
+
+    def finish(self, status: int) -> int:
+        return status

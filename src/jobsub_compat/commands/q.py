@@ -1,0 +1,129 @@
+"""jobsub_q: the legacy query, answered in the legacy layout from condor_q's JSON.
+
+jobsub_lite's jobsub_q prints a table of its own (other header words, widths, sorting
+and summary line) and exits 0 even when condor_q fails. Scripts awk the legacy columns
+and retry on a non-zero status, so the drop-in asks jobsub_lite for `-json` (handed to
+condor_q), formats the legacy table itself (qformat), and exits 1 when a query failed.
+Condor's own formats (--long, --better-analyze, or any condor option written for
+jobsub_lite) pass through untouched.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from .. import legacy, lite
+from .. import warnings as w
+from ..legacy import Parsed
+from ..plan import Plan
+from ..rewrite import Words, spelling
+from ..warnings import UsageError
+from . import common
+
+COMMAND = "jobsub_q"
+VIEWS = {"dag", "hold", "run", "idle", "summary"}
+RAW = {"long", "better_analyze"}
+_ONE_VIEW = {"long", "dag", "hold", "run", "idle"}
+_SUMMARY_CONFLICTS = {"long", "dag", "hold", "better_analyze", "user", "jobid", "role"}
+# condor_q says so on stderr and prints no JSON for that schedd; jobsub_lite exits 0.
+FAILED = re.compile(r"Failed to fetch ads|Failed to connect|^Error|^ERROR", re.IGNORECASE)
+
+
+def owner_constraint(user: str, constraint: str) -> str:
+    """The legacy client's way of combining --user with --constraint."""
+    return constraint if user in constraint else f'Owner=?="{user}"&&{constraint}'
+
+
+def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
+          environ: Mapping[str, str]) -> None:
+    common.group_of(parsed, environ)
+    keys = [i.row.key for i in parsed.items]
+    if "summary" in keys and _SUMMARY_CONFLICTS & set(keys):
+        clash = sorted(_SUMMARY_CONFLICTS & set(keys))[0].replace("_", "-")
+        raise UsageError(f"--summary cannot be combined with --{clash} (the legacy client "
+                         "refused it too); drop one of them")
+    if "better_analyze" in keys and "jobid" not in keys:
+        raise UsageError("--better-analyze needs --jobid CLUSTER.PROC@SCHEDD")
+    users = [i.values[0] for i in parsed.items if i.row.key == "user"]
+    shown = [i for i in parsed.items if i.row.key in _ONE_VIEW]
+    for item in shown[:-1]:  # one legacy destination: the last one wins
+        parsed.items.remove(item)
+        plan.warn(w.REPEATED_LAST_WINS, f"{item.seen} is overridden by the later "
+                  f"{shown[-1].seen} (the legacy client kept the last); dropped. Give one.")
+    out = Words()
+    view = "default"
+    for item in parsed.items:
+        key = item.row.key
+        if key == "jobid":
+            common.job_ids(item.values[0], many=False)
+        if key in VIEWS:
+            view = key
+            plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}.")
+            continue
+        if key in RAW:
+            view = ""
+            plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
+        if key == "constraint" and users:
+            item.values = [owner_constraint(users[-1], item.values[0])]
+        if key == "user" and "constraint" in keys:
+            continue  # folded into the constraint, as the legacy client did
+        out.option(spelling(item, grammar), item.values, item.form)
+    if parsed.passed:
+        view = ""  # a line written for jobsub_lite: condor's own output
+        out.words.extend(parsed.passed)
+    if view:
+        out.words.append("-json")
+    plan.mode = view
+    plan.backend_argv = [plan.backend_argv[0]] + [lite.quote_for_lite(x) for x in out.words]
+
+
+def translate(argv: list[str], environ: Mapping[str, str],
+              lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
+    def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
+             env: Mapping[str, str]) -> None:
+        plan.backend_argv = [backend_path]
+        _body(plan, parsed, grammar, env)
+
+    return common.translate(COMMAND, argv, environ, body)
+
+
+class QOutput:
+    """Holds condor_q's JSON and prints the legacy table at the end; notices failures."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.held: list[str] = []
+        self.failed = False
+
+    def line(self, text: str) -> str | None:
+        if not self.plan.mode:
+            return text
+        self.held.append(text)
+        return None
+
+    def error_line(self, text: str) -> str | None:
+        if FAILED.search(text):
+            self.failed = True
+        return text
+
+    def render(self, jobs: list[dict[str, Any]]) -> str:
+        from .. import qformat
+
+        return qformat.format_q(jobs, self.plan.mode)
+
+    def finish(self, status: int) -> int:
+        if self.plan.mode:
+            from .. import qformat
+
+            sys.stdout.write(self.render(qformat.parse_json_stream("".join(self.held))))
+            sys.stdout.flush()
+        return 1 if status == 0 and self.failed else status
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    from ..dropin import run
+
+    return run(COMMAND, translate, QOutput, argv, environ)

@@ -1,0 +1,142 @@
+"""jobsub_rm (and jobsub_hold, jobsub_release, which differ only in their words).
+
+Legacy: `-G` and one of `--jobid` (a comma list, each CLUSTER[.PROC]@SCHEDD), `--user`,
+`--constraint`; a line per target (`Removing job with jobid=ID`, `removing jobs owned by
+USER`, ...), then what condor said; non-zero when an action failed. jobsub_lite has no
+`--user` for these (condor takes the owner as a plain word) and exits 0 whatever condor
+did, so the drop-in reads condor's lines to give the status back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .. import legacy, lite
+from ..legacy import Parsed
+from ..plan import Plan
+from ..rewrite import Words, spelling
+from ..warnings import UsageError
+from . import common
+
+
+@dataclass(frozen=True)
+class Action:
+    command: str
+    one: str  # "Removing job with jobid={}"
+    owned: str  # "removing jobs owned by {}"
+    matching: str  # "removing jobs with constraint={}"
+    done: str  # what condor prints for a job it acted on
+
+
+ACTIONS = {
+    "jobsub_rm": Action("jobsub_rm", "Removing job with jobid={}", "removing jobs owned by {}",
+                        "removing jobs with constraint={}", r"marked for removal"),
+    "jobsub_hold": Action("jobsub_hold", "Holding job with jobid={}", "Holding jobs owned by {}",
+                          "Holding jobs with constraint={}", r"\bheld\b"),
+    "jobsub_release": Action("jobsub_release", "Releasing job with jobid={}",
+                             "Releasing jobs owned by {}", "Releasing jobs with constraint={}",
+                             r"\breleased\b"),
+}
+# condor_rm/hold/release's lines for a target it could not act on.
+FAILED = re.compile(r"Couldn't find|not found|Permission denied|not authorized|"
+                    r"Failed to|^Error|^ERROR", re.IGNORECASE)
+
+
+def translate_for(command: str) -> common.Body:
+    action = ACTIONS[command]
+
+    def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
+             environ: Mapping[str, str]) -> None:
+        common.group_of(parsed, environ)
+        keys = {i.row.key for i in parsed.items}
+        if not keys & {"jobid", "user", "constraint"} and not parsed.passed:
+            raise UsageError("give --jobid CLUSTER[.PROC]@SCHEDD, --user USER or "
+                             "--constraint EXPR (the legacy client required one)")
+        out = Words()
+        preface = []
+        users = [i.values[0] for i in parsed.items if i.row.key == "user"]
+        for item in parsed.items:
+            key = item.row.key
+            if key == "jobid":
+                ids = common.job_ids(item.values[0], many=True)
+                preface += [action.one.format(job) for job in ids]
+            elif key == "user":
+                preface.append(action.owned.format(item.values[0]))
+                if "constraint" not in keys:
+                    out.words.append(item.values[0])
+                    plan.warn(item.row.code or "", f"{item.seen} {item.values[0]}: "
+                              f"{item.row.reason}. {item.row.fix}")
+                continue
+            elif key == "constraint":
+                preface.append(action.matching.format(item.values[0]))
+                if users:
+                    from .q import owner_constraint
+
+                    item.values = [owner_constraint(users[-1], item.values[0])]
+            elif key == "forcex":
+                plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
+            out.option(spelling(item, grammar), item.values, item.form)
+        out.words.extend(parsed.passed)
+        plan.text = "".join(line + "\n" for line in preface)
+        plan.mode = "jobid" if "jobid" in keys else "any"
+        plan.backend_argv.extend(lite.quote_for_lite(x) for x in out.words)
+
+    return body
+
+
+def translate(argv: list[str], environ: Mapping[str, str], lite_version: str | None = None,
+              backend_path: str = "jobsub_rm", command: str = "jobsub_rm") -> Plan:
+    body = translate_for(command)
+
+    def start(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
+              env: Mapping[str, str]) -> None:
+        plan.backend_argv = [backend_path]
+        body(plan, parsed, grammar, env)
+
+    return common.translate(command, argv, environ, start)
+
+
+class ActionOutput:
+    """Passes condor's lines on and counts what failed: for a --jobid list every target
+    must succeed; for --user/--constraint one schedd that acted is enough, as in legacy
+    (the others simply had no such jobs)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.done = re.compile(ACTIONS[plan.command].done, re.IGNORECASE)
+        self.succeeded = 0
+        self.failed = 0
+
+    def _see(self, text: str) -> str:
+        if FAILED.search(text):
+            self.failed += 1
+        elif self.done.search(text):
+            self.succeeded += 1
+        return text
+
+    line = error_line = _see
+
+    def finish(self, status: int) -> int:
+        if status != 0:
+            return status
+        if self.plan.mode == "jobid":
+            return 1 if self.failed else 0
+        return 1 if self.failed and not self.succeeded else 0
+
+
+def run_command(command: str, argv: list[str] | None = None,
+                environ: Mapping[str, str] | None = None) -> int:
+    from ..dropin import run
+
+    def translate_command(argv: list[str], env: Mapping[str, str], version: str | None,
+                          path: str) -> Plan:
+        return translate(argv, env, version, path, command)
+
+    return run(command, translate_command, ActionOutput, argv, environ)
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    return run_command("jobsub_rm", argv, environ)
+

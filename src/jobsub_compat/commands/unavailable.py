@@ -1,0 +1,45 @@
+"""jobsub_status, jobsub_preload and jobsub_probe_url: legacy commands that talked to the
+legacy jobsub server for things jobsub_lite does differently or not at all. Each parses
+its legacy options and answers with one line naming what to use instead, exit 1."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .. import legacy
+from ..legacy import Parsed
+from ..plan import Plan
+from ..warnings import UsageError
+from . import common
+
+INSTEAD = {
+    "jobsub_status": "give jobsub_status --sites (the only thing it did)",
+    "jobsub_preload": "jobsub_preload uploaded a tarball to the legacy dropbox ahead of "
+                      "time; jobsub_lite uploads it to RCDS itself when you submit with "
+                      "--tar_file_name dropbox://TARBALL (or tardir://DIR)",
+    "jobsub_probe_url": "jobsub_probe_url called the legacy jobsub server's REST interface, "
+                        "which is gone; use jobsub_q, jobsub_history or condor_q instead",
+}
+
+
+def translate_for(command: str, argv: list[str], environ: Mapping[str, str]) -> Plan:
+    def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
+             env: Mapping[str, str]) -> None:
+        if command == "jobsub_status":  # without --sites the legacy tool did nothing
+            raise UsageError(INSTEAD[command])
+        raise common.Unavailable(INSTEAD[command])
+
+    return common.translate(command, argv, environ, body, refusal_status=1)
+
+
+def run_command(command: str, argv: list[str] | None,
+                environ: Mapping[str, str] | None) -> int:
+    from ..dropin import run
+    from .submit import SubmitOutput
+
+    def translate(argv: list[str], env: Mapping[str, str], version: str | None,
+                  path: str) -> Plan:
+        return translate_for(command, argv, env)
+
+    # --version names the jobsub_lite behind jobsub_submit; nothing else runs it.
+    return run(command, translate, SubmitOutput, argv, environ, backend_command="jobsub_submit")
