@@ -19,6 +19,12 @@ SITE_CONFIG = "/etc/jobsub_compat/jobsub_compat.conf"
 
 DEFAULTS: dict[str, str] = {
     "backend": "",  # directory holding the real jobsub_lite executables
+    "log": "",  # the per-user migration log: a path, "off", or "" for the XDG default
+    "log_dir": "",  # a shared directory (site config) that also gets every record
+    "syslog": "",  # "on": also send each record to syslog
+    "silence": "",  # warning codes not to print (comma list), or "all"
+    "strict": "",  # "1": deprecations are errors (exit 2), for experiments' CI
+    "htgettoken_opts": "",  # -a ... for credential drop-ins when HTGETTOKENOPTS is unset
 }
 
 
@@ -62,7 +68,11 @@ def settings(environ: Mapping[str, str]) -> dict[str, Setting]:
             if name in result:
                 result[name] = Setting(value, f"{label} {path}")
     for name in result:
-        var = f"JOBSUB_COMPAT_{name.upper()}"
+        var = ENVIRONMENT.get(name, f"JOBSUB_COMPAT_{name.upper()}")
         if environ.get(var):
             result[name] = Setting(environ[var], f"environment {var}")
     return result
+
+
+# Settings whose environment variable is not JOBSUB_COMPAT_<NAME>.
+ENVIRONMENT = {"log": "JOBSUB_COMPAT_LOG", "htgettoken_opts": "HTGETTOKENOPTS"}
