@@ -144,3 +144,26 @@ def test_in_process_main(double_env: dict[str, str], capfd: pytest.CaptureFixtur
     out, err = capfd.readouterr()
     assert "JobsubJobId of first job: 4242.0@jobsub01.fnal.gov" in out
     assert "[JC123]" in err
+
+
+def test_silenced_codes_are_not_printed(double_env: dict[str, str]) -> None:
+    done = run(["-G", "gm2", "-M", "-q", "file:///x.sh"],
+               {**double_env, "JOBSUB_COMPAT_SILENCE": "JC104"})
+    assert "[JC104]" not in done.stderr and "[JC123]" in done.stderr
+    done = run(["-G", "gm2", "-M", "file:///x.sh"], {**double_env, "JOBSUB_COMPAT_SILENCE": "all"})
+    assert done.stderr == "" and done.returncode == 0
+
+
+def test_strict_mode_turns_deprecations_into_errors(double_env: dict[str, str],
+                                                    tmp_path: Path) -> None:
+    record = tmp_path / "record.jsonl"
+    env = {**double_env, "JOBSUB_COMPAT_STRICT": "1", "JOBSUB_LITE_DOUBLE_RECORD": str(record)}
+    done = run(["-G", "gm2", "-M", "file:///x.sh"], env)
+    assert done.returncode == 2 and not record.exists()
+    assert done.stderr.splitlines()[0].startswith("jobsub_submit: error [JC104]: ")
+    assert run(["-G", "gm2", "--mail_always", "file:///x.sh"], env).returncode == 0
+    conf = Path(double_env["XDG_CONFIG_HOME"]) / "jobsub_compat.conf"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text("strict = 1\nsilence = JC104\n")
+    assert run(["-G", "gm2", "-M", "file:///x.sh"],
+               {**double_env, "JOBSUB_LITE_DOUBLE_RECORD": str(record)}).returncode == 0

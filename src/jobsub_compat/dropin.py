@@ -7,7 +7,7 @@ import sys
 from collections.abc import Mapping
 from typing import Callable, Optional, Protocol
 
-from . import __version__, backend
+from . import __version__, backend, config
 from .plan import Plan
 from .warnings import RuntimeFailure
 
@@ -26,6 +26,7 @@ class Watcher(Protocol):
     def error_line(self, text: str) -> str | None: ...
 
 
+STRICT = {"1", "yes", "true", "on"}
 Translate = Callable[[list[str], Mapping[str, str], Optional[str], str], Plan]
 
 
@@ -83,7 +84,16 @@ def run(command: str, translate: Translate, make_output: Callable[[Plan], Output
     if environ.get("JOBSUB_COMPAT_DRY_RUN") == "1":
         sys.stdout.write(plan.as_text())
         return plan.exit_code
-    for warning in plan.warnings:
+    settings = config.settings(environ)
+    silenced = {c.strip() for c in settings["silence"].value.split(",") if c.strip()}
+    shown = [w for w in plan.warnings if "all" not in silenced and w.code not in silenced]
+    if settings["strict"].value in STRICT and shown and not plan.error:
+        for warning in shown:  # each deprecation is an error in strict mode
+            _err(f"{command}: error [{warning.code}]: {warning.message}")
+        _err(f"{command}: error: strict mode ({settings['strict'].source}): fix the legacy "
+             "usages above, or silence their codes")
+        return 2
+    for warning in shown:
         _err(warning.line(command))
     if plan.error:
         _err(f"{command}: error: {plan.error}")
