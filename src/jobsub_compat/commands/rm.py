@@ -40,8 +40,11 @@ ACTIONS = {
                              r"\breleased\b"),
 }
 # condor_rm/hold/release's lines for a target it could not act on.
+# (HTCondor condor_rm.V6/rm.cpp and dc_schedd.cpp wording.)
 FAILED = re.compile(r"Couldn't find|not found|Permission denied|not authorized|"
-                    r"Failed to|^Error|^ERROR", re.IGNORECASE)
+                    r"no jobs in the queue|not held to be released|already held|"
+                    r"did not specify any jobs|Unrecognized option|Failed to|^Error|^ERROR",
+                    re.IGNORECASE)
 
 
 def translate_for(command: str) -> common.Body:
