@@ -415,8 +415,9 @@ def _action_table(action: str) -> tuple[Option, ...]:
                "jobsub_lite's ignored --jobsub_server.", where="lite", metavar="URL"),
         _jobid(("--jobid",), True),
         Option("user", ("--user",), (), 1, RW, f"{action.capitalize()} all of this user's jobs.",
-               "JC164", "is not a jobsub_lite option of this command; passed to condor as "
-               "the owner name", "Give the user name as a plain word (condor's owner form).",
+               "JC164", "is not a jobsub_lite option of this command; passed as a constraint "
+               "on Owner and the group (as the legacy server kept to the group's jobs)",
+               "Give --constraint 'Owner==\"USER\"&&Jobsub_Group==\"GROUP\"'.",
                where="client", metavar="USER"),
         _CONSTRAINT, _DEBUG, _HELP, _VERSION,
     ]

@@ -19,25 +19,29 @@ def lite_words(line: str) -> list[str]:
 
 @pytest.mark.parametrize(("line", "expected", "mode"), [
     pytest.param("-G gm2", "-G gm2 -json", "default", id="all-of-group"),
-    pytest.param("--user=alice", "--user=alice -json", "default", id="user-without-G"),
-    pytest.param("-G gm2 --user alice --role=Production", "-G gm2 --user alice "
-                 "--role=Production -json", "default", id="role"),
+    pytest.param("--user=alice", "--constraint '(Owner=?=\"alice\")&&Jobsub_Group=?=\"gm2\"' "
+                 "-allusers -json", "default", id="user-keeps-to-the-group"),
+    pytest.param("-G gm2 --user alice --role=Production", "-G gm2 --role=Production "
+                 "--constraint '(Owner=?=\"alice\")&&Jobsub_Group=?=\"gm2\"' -allusers -json",
+                 "default", id="role"),
     pytest.param("--jobid=1.0@jobsub01.fnal.gov --hold", "--jobid=1.0@jobsub01.fnal.gov -json",
                  "hold", id="hold"),
     pytest.param("--dag", "-json", "dag", id="dag"),
     pytest.param("--run", "-json", "run", id="run"),
     pytest.param("--summary", "-json", "summary", id="summary"),
     pytest.param("--hold --run", "-json", "run", id="last-view-wins"),
-    pytest.param("--long --user alice", "-long --user alice", "", id="long-is-condors"),
+    pytest.param("--long --user alice", "-long --constraint "
+                 "'(Owner=?=\"alice\")&&Jobsub_Group=?=\"gm2\"' -allusers", "",
+                 id="long-is-condors"),
     pytest.param("--better-analyze --jobid 1.0@s.fnal.gov",
                  "-better-analyze --jobid 1.0@s.fnal.gov", "", id="better-analyze"),
     pytest.param("--user alice --constraint JobStatus==5",
-                 "--constraint 'Owner=?=\"alice\"&&JobStatus==5' -json", "default",
-                 id="user-and-constraint-folded"),
+                 "--constraint '(Owner=?=\"alice\"&&JobStatus==5)&&Jobsub_Group=?=\"gm2\"' "
+                 "-allusers -json", "default", id="user-and-constraint-folded-as-legacy"),
     pytest.param("-G gm2 -af ClusterId Owner", "-G gm2 -af ClusterId Owner", "",
                  id="condor-options-pass"),
-    pytest.param("--jobsub-server=https://fifebatch.fnal.gov:8443 --user alice",
-                 "--user alice -json", "default", id="jobsub-server-dropped"),
+    pytest.param("--jobsub-server=https://fifebatch.fnal.gov:8443 --jobid 1@s.fnal.gov",
+                 "--jobid 1@s.fnal.gov -json", "default", id="jobsub-server-dropped"),
 ])
 def test_translations(line: str, expected: str, mode: str) -> None:
     plan = q.translate(shlex.split(line), ENV)

@@ -16,19 +16,23 @@ ENV = {"PATH": "/usr/bin", "JOBSUB_GROUP": "gm2"}
                  "--jobid=1.0@jobsub01.fnal.gov,2@jobsub02.fnal.gov",
                  "Removing job with jobid=1.0@jobsub01.fnal.gov\n"
                  "Removing job with jobid=2@jobsub02.fnal.gov\n", id="rm-jobids"),
-    pytest.param(rm, "-G gm2 --user alice", "-G gm2 alice", "removing jobs owned by alice\n",
-                 id="rm-user"),
-    pytest.param(rm, "--constraint 'JobStatus==5'", "--constraint JobStatus==5",
+    pytest.param(rm, "-G gm2 --user alice",
+                 "-G gm2 --constraint '(Owner=?=\"alice\")&&Jobsub_Group=?=\"gm2\"'",
+                 "removing jobs owned by alice\n", id="rm-user-keeps-to-the-group"),
+    pytest.param(rm, "--constraint 'JobStatus==5'",
+                 "--constraint '(JobStatus==5)&&Jobsub_Group=?=\"gm2\"'",
                  "removing jobs with constraint=JobStatus==5\n", id="rm-constraint"),
     pytest.param(rm, "--user=alice --constraint=JobStatus==5",
-                 "'--constraint=Owner=?=\"alice\"&&JobStatus==5'",
+                 "--constraint '(Owner=?=\"alice\"&&JobStatus==5)&&Jobsub_Group=?=\"gm2\"'",
                  "removing jobs owned by alice\nremoving jobs with constraint=JobStatus==5\n",
                  id="rm-user-and-constraint"),
     pytest.param(rm, "--jobid 3@s.fnal.gov --forcex", "--jobid 3@s.fnal.gov -forcex",
                  "Removing job with jobid=3@s.fnal.gov\n", id="rm-forcex"),
     pytest.param(hold, "--jobid 3.@s.fnal.gov", "--jobid 3.@s.fnal.gov",
                  "Holding job with jobid=3.@s.fnal.gov\n", id="hold"),
-    pytest.param(release, "--user bob", "bob", "Releasing jobs owned by bob\n", id="release"),
+    pytest.param(release, "--user bob",
+                 "--constraint '(Owner=?=\"bob\")&&Jobsub_Group=?=\"gm2\"'",
+                 "Releasing jobs owned by bob\n", id="release"),
 ])
 def test_translations(module: object, line: str, expected: str, preface: str) -> None:
     plan = module.translate(shlex.split(line), ENV)  # type: ignore[attr-defined]

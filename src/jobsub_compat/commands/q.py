@@ -32,14 +32,22 @@ _SUMMARY_CONFLICTS = {"long", "dag", "hold", "better_analyze", "user", "jobid", 
 FAILED = re.compile(r"Failed to fetch ads|Failed to connect|^Error|^ERROR", re.IGNORECASE)
 
 
-def owner_constraint(user: str, constraint: str) -> str:
-    """The legacy client's way of combining --user with --constraint."""
-    return constraint if user in constraint else f'Owner=?="{user}"&&{constraint}'
+def selection(group: str, users: list[str], constraints: list[str]) -> str | None:
+    """One constraint for --user/--constraint, as the legacy server applied them: the
+    client folded the user into the constraint (`Owner=?="u"&&C`) and the server kept to
+    the group's jobs. jobsub_lite would drop the group filter once a user or constraint is
+    given, and condor treats an owner name beside a constraint as another selection."""
+    if not users and not constraints:
+        return None
+    expr = constraints[-1] if constraints else ""
+    if users and users[-1] not in expr:
+        expr = f'Owner=?="{users[-1]}"' + (f"&&{expr}" if expr else "")
+    return f'({expr})&&Jobsub_Group=?="{group}"'
 
 
 def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
           environ: Mapping[str, str]) -> None:
-    common.group_of(parsed, environ)
+    group = common.group_of(parsed, environ) or ""
     keys = [i.row.key for i in parsed.items]
     if "summary" in keys and _SUMMARY_CONFLICTS & set(keys):
         clash = sorted(_SUMMARY_CONFLICTS & set(keys))[0].replace("_", "-")
@@ -48,6 +56,7 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     if "better_analyze" in keys and "jobid" not in keys:
         raise UsageError("--better-analyze needs --jobid CLUSTER.PROC@SCHEDD")
     users = [i.values[0] for i in parsed.items if i.row.key == "user"]
+    constraints = [i.values[0] for i in parsed.items if i.row.key == "constraint"]
     shown = [i for i in parsed.items if i.row.key in _ONE_VIEW]
     for item in shown[:-1]:  # one legacy destination: the last one wins
         parsed.items.remove(item)
@@ -66,11 +75,13 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
         if key in RAW:
             view = ""
             plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
-        if key == "constraint" and users:
-            item.values = [owner_constraint(users[-1], item.values[0])]
-        if key == "user" and "constraint" in keys:
-            continue  # folded into the constraint, as the legacy client did
+        if key in ("user", "constraint"):
+            continue  # one selection, below
         out.option(spelling(item, grammar), item.values, item.form)
+    expr = selection(group, users, constraints)
+    if expr:
+        out.option("--constraint", [expr], "sep")
+        out.words.append("-allusers")
     if parsed.passed:
         view = ""  # a line written for jobsub_lite: condor's own output
         out.words.extend(parsed.passed)

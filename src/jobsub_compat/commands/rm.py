@@ -19,6 +19,7 @@ from ..plan import Plan
 from ..rewrite import Words, spelling
 from ..warnings import UsageError
 from . import common
+from .q import selection
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def translate_for(command: str) -> common.Body:
 
     def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
              environ: Mapping[str, str]) -> None:
-        common.group_of(parsed, environ)
+        group = common.group_of(parsed, environ) or ""
         keys = {i.row.key for i in parsed.items}
         if not keys & {"jobid", "user", "constraint"} and not parsed.passed:
             raise UsageError("give --jobid CLUSTER[.PROC]@SCHEDD, --user USER or "
@@ -60,6 +61,7 @@ def translate_for(command: str) -> common.Body:
         out = Words()
         preface = []
         users = [i.values[0] for i in parsed.items if i.row.key == "user"]
+        constraints = [i.values[0] for i in parsed.items if i.row.key == "constraint"]
         for item in parsed.items:
             key = item.row.key
             if key == "jobid":
@@ -67,20 +69,18 @@ def translate_for(command: str) -> common.Body:
                 preface += [action.one.format(job) for job in ids]
             elif key == "user":
                 preface.append(action.owned.format(item.values[0]))
-                if "constraint" not in keys:
-                    out.words.append(item.values[0])
-                    plan.warn(item.row.code or "", f"{item.seen} {item.values[0]}: "
-                              f"{item.row.reason}. {item.row.fix}")
+                plan.warn(item.row.code or "", f"{item.seen} {item.values[0]}: "
+                          f"{item.row.reason}. {item.row.fix}")
                 continue
             elif key == "constraint":
                 preface.append(action.matching.format(item.values[0]))
-                if users:
-                    from .q import owner_constraint
-
-                    item.values = [owner_constraint(users[-1], item.values[0])]
+                continue
             elif key == "forcex":
                 plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
             out.option(spelling(item, grammar), item.values, item.form)
+        expr = selection(group, users, constraints)
+        if expr:
+            out.option("--constraint", [expr], "sep")
         out.words.extend(parsed.passed)
         plan.text = "".join(line + "\n" for line in preface)
         plan.mode = "jobid" if "jobid" in keys else "any"
