@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from jobsub_compat import options
-from jobsub_compat.legacy import Grammar, Parsed, find_executable, parse, resplit
+from jobsub_compat.legacy import Grammar, find_executable, parse, resplit
 from jobsub_compat.warnings import UsageError
 
 QUOTEY = st.text(alphabet="'\"\\ \n\tab=", max_size=10)
@@ -216,7 +216,8 @@ def test_value_of_f_is_not_the_executable() -> None:
 
 def test_no_executable() -> None:
     got = parse(["-G", "gm2"], grammar())
-    assert got == Parsed(items=got.items, executable=None, arguments=[])
+    assert (got.executable, got.arguments) == (None, [])
+    assert [i.row.key for i in got.items] == ["group"]
 
 
 def test_item_words_are_the_legacy_word_indexes() -> None:

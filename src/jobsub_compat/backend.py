@@ -9,17 +9,11 @@ environment marker JOBSUB_COMPAT_ACTIVE stops a call that comes back to itself.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import signal
-import subprocess
 import sys
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from types import FrameType
-from typing import IO, Callable, Optional
+from typing import TYPE_CHECKING
 
 from . import config
 from .warnings import RuntimeFailure
@@ -31,11 +25,18 @@ _VERSION_LINE = re.compile(r"""^\s*(?:__version__|version)\s*[:=]\s*["']([^"']+)
 _VERSION_TEXT = re.compile(r"jobsub_lite version (\S+)")
 
 
-@dataclass(frozen=True)
+if TYPE_CHECKING:  # typing, subprocess and threading cost an import each call
+    from types import FrameType
+    from typing import IO, Callable, Optional
+
+    LineFilter = Callable[[str], Optional[str]]
+
+
 class Backend:
-    path: str
-    source: str
-    version: str | None
+    __slots__ = ("path", "source", "version")
+
+    def __init__(self, path: str, source: str, version: str | None) -> None:
+        self.path, self.source, self.version = path, source, version
 
 
 def is_shim(path: str) -> bool:
@@ -122,6 +123,8 @@ def detect_version(path: str, environ: Mapping[str, str]) -> str | None:
     except OSError:
         return None
     cache_file = _cache_path(environ)
+    import json
+
     try:
         with open(cache_file, encoding="utf-8") as handle:
             cache = json.load(handle)
@@ -148,15 +151,14 @@ def detect_version(path: str, environ: Mapping[str, str]) -> str | None:
 
 def capture(argv: list[str], env: Mapping[str, str], timeout: float = 300) -> tuple[int, str]:
     """Run a helper command (never a shell) and return its status and stdout."""
+    import subprocess
+
     try:
         done = subprocess.run(argv, env=dict(env), capture_output=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as exc:
         return 127, str(exc)
     return done.returncode, done.stdout.decode("utf-8", "surrogateescape")
-
-
-LineFilter = Callable[[str], Optional[str]]
 
 
 def _relay_stderr(stream: IO[bytes], on_stderr: LineFilter) -> None:
@@ -175,6 +177,9 @@ def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter,
     `on_stderr`, when given, sees each stderr line the same way (else stderr is the
     caller's own). SIGINT and SIGTERM are forwarded; death by signal N gives 128 + N.
     """
+    import signal
+    import subprocess
+
     try:
         child = subprocess.Popen(argv, env=dict(env), stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE if on_stderr else None)
@@ -189,6 +194,8 @@ def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter,
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     relay = None
     if on_stderr is not None and child.stderr is not None:
+        import threading
+
         relay = threading.Thread(target=_relay_stderr, args=(child.stderr, on_stderr),
                                  daemon=True)
         relay.start()

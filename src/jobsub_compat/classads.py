@@ -9,7 +9,10 @@ from __future__ import annotations
 import importlib
 import re
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # A submit-file line jobsub_lite accepts: an optional `+`, an attribute name, `=`, and a
 # ClassAd expression. Empty lines and the literal `''`/`""` are dropped by jobsub_lite.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 SITE_CONFIG = "/etc/jobsub_compat/jobsub_compat.conf"
 
@@ -28,10 +27,12 @@ DEFAULTS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
 class Setting:
-    value: str
-    source: str  # "environment JOBSUB_COMPAT_BACKEND", "user config PATH", "default", ...
+    __slots__ = ("value", "source")
+
+    def __init__(self, value: str, source: str) -> None:
+        self.value = value
+        self.source = source  # "environment JOBSUB_COMPAT_BACKEND", "user config PATH", ...
 
 
 def config_files(environ: Mapping[str, str]) -> list[tuple[str, str]]:

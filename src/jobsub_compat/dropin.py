@@ -5,29 +5,26 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import Callable, Optional, Protocol
+from typing import TYPE_CHECKING
 
 from . import __version__, backend, config
 from .plan import Plan
 from .warnings import RuntimeFailure
 
+if TYPE_CHECKING:  # typing costs an import on every call; only the type checker needs it
+    from typing import Callable, Optional, Protocol
 
-class Output(Protocol):
-    """Turns the backend's output into what the legacy client printed."""
+    class Output(Protocol):
+        """Turns the backend's output into what the legacy client printed (and may also
+        read its stderr, with an `error_line` method of the same shape as `line`)."""
 
-    def line(self, text: str) -> str | None: ...
+        def line(self, text: str) -> str | None: ...
 
-    def finish(self, status: int) -> int: ...
+        def finish(self, status: int) -> int: ...
 
-
-class Watcher(Protocol):
-    """An Output that also reads the backend's stderr (to notice failures)."""
-
-    def error_line(self, text: str) -> str | None: ...
-
+    Translate = Callable[[list[str], Mapping[str, str], Optional[str], str], Plan]
 
 STRICT = {"1", "yes", "true", "on"}
-Translate = Callable[[list[str], Mapping[str, str], Optional[str], str], Plan]
 
 
 def _err(text: str) -> None:

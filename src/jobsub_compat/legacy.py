@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import re
 import shlex
-from dataclasses import dataclass, field
 
 from .options import Option
 from .warnings import UsageError
@@ -72,24 +71,28 @@ def resplit(raw: list[str]) -> tuple[list[str], list[tuple[int, ...]]]:
     return words, origin
 
 
-@dataclass
 class Item:
     """One option occurrence, as the legacy client read it."""
 
-    row: Option
-    seen: str  # the option as written (`-M`, `--mail_al`, `-append_condor_requirements`)
-    values: list[str]
-    form: str  # "flag", "eq" (--opt=v), "sep" (--opt v), "glued" (-N10)
-    notes: tuple[str, ...] = ()  # "abbrev", "one-dash", "two-dash", "glued"
-    words: tuple[int, ...] = ()  # legacy word indexes this occurrence used
+    def __init__(self, row: Option, seen: str, values: list[str], form: str,
+                 notes: tuple[str, ...] = (), words: tuple[int, ...] = ()) -> None:
+        self.row = row
+        self.seen = seen  # the option as written (`-M`, `--mail_al`, `-append_cond...`)
+        self.values = values
+        self.form = form  # "flag", "eq" (--opt=v), "sep" (--opt v), "glued" (-N10)
+        self.notes = notes  # "abbrev", "one-dash", "two-dash", "glued"
+        self.words = words  # legacy word indexes this occurrence used
+
+    def __repr__(self) -> str:
+        return f"Item({self.row.key!r}, {self.seen!r}, {self.values!r}, {self.form!r})"
 
 
-@dataclass
 class Parsed:
-    items: list[Item] = field(default_factory=list)
-    executable: str | None = None
-    arguments: list[str] = field(default_factory=list)
-    passed: list[str] = field(default_factory=list)  # words for jobsub_lite to hand to condor
+    def __init__(self) -> None:
+        self.items: list[Item] = []
+        self.executable: str | None = None
+        self.arguments: list[str] = []
+        self.passed: list[str] = []  # words for jobsub_lite to hand to condor
 
 
 class Grammar:

@@ -15,7 +15,6 @@ rewritten; otherwise it is refused with exit 2 and the exact fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 
@@ -28,22 +27,31 @@ class Fate(str, Enum):
     REFUSE = "refuse"
 
 
-@dataclass(frozen=True)
 class Option:
-    key: str
-    legacy: tuple[str, ...]  # spellings the legacy client or server accepted
-    lite: tuple[str, ...]  # jobsub_lite 1.12 spellings; the first is the one we write
-    nargs: int  # 0 flag, 1 value, 2 values (legacy arity)
-    fate: Fate
-    meaning: str
-    code: str | None = None  # warning/refusal code of this row
-    reason: str = ""  # why this fate; completes "<option> ..." in warnings
-    fix: str = ""  # the exact replacement, one sentence
-    legacy_repeat: str = "last"  # "append": every occurrence counts; "last": last one wins
-    lite_repeat: str = "last"
-    where: str = "server"  # "client": legacy client option; "lite": jobsub_lite only
-    groups: tuple[str, ...] = ()  # legacy group-specific option (only for these groups)
-    metavar: str = ""
+    """One row. (A plain class: every drop-in call builds the table, and dataclasses would
+    pull in `inspect`.)"""
+
+    def __init__(self, key: str, legacy: tuple[str, ...], lite: tuple[str, ...], nargs: int,
+                 fate: Fate, meaning: str, code: str | None = None, reason: str = "",
+                 fix: str = "", legacy_repeat: str = "last", lite_repeat: str = "last",
+                 where: str = "server", groups: tuple[str, ...] = (), metavar: str = "") -> None:
+        self.key = key
+        self.legacy = legacy  # spellings the legacy client or server accepted
+        self.lite = lite  # jobsub_lite 1.12 spellings; the first is the one we write
+        self.nargs = nargs  # 0 flag, 1 value, 2 values (legacy arity)
+        self.fate = fate
+        self.meaning = meaning
+        self.code = code  # warning/refusal code of this row
+        self.reason = reason  # why this fate; completes "<option> ..." in warnings
+        self.fix = fix  # the exact replacement, one sentence
+        self.legacy_repeat = legacy_repeat  # "append": every occurrence counts; "last": wins
+        self.lite_repeat = lite_repeat
+        self.where = where  # "server"; "client": legacy client option; "lite": jobsub_lite only
+        self.groups = groups  # legacy group-specific option (only for these groups)
+        self.metavar = metavar
+
+    def __repr__(self) -> str:
+        return f"Option({self.key!r})"
 
     @property
     def spellings(self) -> tuple[str, ...]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import shlex
-from dataclasses import dataclass, field
 
 from .warnings import CompatWarning
 
@@ -14,21 +12,23 @@ def one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-@dataclass
 class Plan:
-    command: str
-    backend_argv: list[str] = field(default_factory=list)  # argv[0] is the backend
-    env: dict[str, str | None] = field(default_factory=dict)  # None: unset
-    warnings: list[CompatWarning] = field(default_factory=list)
-    error: str | None = None  # one line; the call stops with exit_code
-    exit_code: int = 0
-    action: str = "run"  # "run", "print" (text, then exit_code), "version"
-    text: str = ""  # printed: the answer of a "print" action, or a preface before a run
-    jobid_only: bool = False  # --jobid-output-only: stdout is just the id
-    expect_job_id: bool = True  # False for -n dry runs
-    files: dict[str, str] = field(default_factory=dict)  # written before the run, then removed
-    mode: str = ""  # command-specific output mode (jobsub_q's view, jobsub_rm's targets, ...)
-    details: dict[str, str] = field(default_factory=dict)  # what that output needs to know
+    """What a drop-in will do. (A plain class: see warnings.CompatWarning.)"""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.backend_argv: list[str] = []  # argv[0] is the backend
+        self.env: dict[str, str | None] = {}  # None: unset
+        self.warnings: list[CompatWarning] = []
+        self.error: str | None = None  # one line; the call stops with exit_code
+        self.exit_code = 0
+        self.action = "run"  # "run", "print" (text, then exit_code), "version", ...
+        self.text = ""  # printed: the answer of a "print" action, or a preface before a run
+        self.jobid_only = False  # --jobid-output-only: stdout is just the id
+        self.expect_job_id = True  # False for -n dry runs
+        self.files: dict[str, str] = {}  # written before the run, then removed
+        self.mode = ""  # command-specific output mode (jobsub_q's view, jobsub_rm's targets)
+        self.details: dict[str, str] = {}  # what that output needs to know
 
     def warn(self, code: str, message: str) -> None:
         message = one_line(message)
@@ -36,6 +36,8 @@ class Plan:
             self.warnings.append(CompatWarning(code, message))
 
     def as_json(self) -> str:
+        import json
+
         data: dict[str, object] = {
             "command": self.command,
             "backend_argv": self.backend_argv,

@@ -6,8 +6,6 @@ grammar, quoting, environment and output rules that are not tied to one option.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 # Grammar and quoting (JC2xx).
 ONE_DASH_LONG = "JC201"
 TWO_DASH_SHORT = "JC202"
@@ -91,10 +89,24 @@ GENERAL_CODES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
 class CompatWarning:
-    code: str
-    message: str
+    """One warning: a code and a one-line message. (A plain class: every drop-in call
+    imports this, and dataclasses would pull in `inspect`.)"""
+
+    __slots__ = ("code", "message")
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code, self.message = code, message
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompatWarning) and (self.code, self.message) == (
+            other.code, other.message)
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.message))
+
+    def __repr__(self) -> str:
+        return f"CompatWarning({self.code!r}, {self.message!r})"
 
     def line(self, command: str) -> str:
         return f"{command}: warning [{self.code}]: {self.message}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Callable
+from typing import TYPE_CHECKING
 
 from .. import legacy, options
 from ..legacy import Parsed
@@ -32,8 +32,11 @@ USAGE = {
 JOBID = re.compile(r"^[0-9]+\.?[0-9]*@[\w][\w.@-]*$")
 
 
-# The command-specific part of a translation.
-Body = Callable[[Plan, Parsed, legacy.Grammar, Mapping[str, str]], None]
+if TYPE_CHECKING:
+    from typing import Callable
+
+    # The command-specific part of a translation.
+    Body = Callable[[Plan, Parsed, legacy.Grammar, Mapping[str, str]], None]
 
 
 def help_text(command: str) -> str:

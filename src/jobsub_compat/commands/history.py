@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from .. import legacy, lite
 from ..legacy import Parsed

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from .. import legacy, lite
 from ..legacy import Parsed
@@ -22,13 +21,13 @@ from . import common
 from .q import selection
 
 
-@dataclass(frozen=True)
 class Action:
-    command: str
-    one: str  # "Removing job with jobid={}"
-    owned: str  # "removing jobs owned by {}"
-    matching: str  # "removing jobs with constraint={}"
-    done: str  # what condor prints for a job it acted on
+    def __init__(self, command: str, one: str, owned: str, matching: str, done: str) -> None:
+        self.command = command
+        self.one = one  # "Removing job with jobid={}"
+        self.owned = owned  # "removing jobs owned by {}"
+        self.matching = matching  # "removing jobs with constraint={}"
+        self.done = done  # what condor prints for a job it acted on
 
 
 ACTIONS = {

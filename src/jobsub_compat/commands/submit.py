@@ -7,7 +7,6 @@ quote layer gives back exactly the legacy word (lite.quote_for_lite).
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import sys
@@ -100,6 +99,8 @@ def _is_dag_file(executable: str | None) -> bool:
 
 def _json_words(path: str, parsed: Parsed) -> tuple[list[str], str | None, list[str]]:
     """Option words, executable and arguments of a legacy --json-config file."""
+    import json
+
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
