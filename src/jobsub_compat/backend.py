@@ -13,23 +13,23 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from . import config
 from .warnings import RuntimeFailure
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:  # typing, subprocess and threading cost an import each call
+    from types import FrameType
+    from typing import IO, Callable, Optional
+
+    LineFilter = Callable[[str], Optional[str]]
+
 
 DEFAULT_DIR = "/opt/jobsub_lite/bin"
 MARKER = "JOBSUB_COMPAT_ACTIVE"
 _SELF_SIGNATURE = b"jobsub-compat drop-in"  # the comment line of bin/ launchers
 _VERSION_LINE = re.compile(r"""^\s*(?:__version__|version)\s*[:=]\s*["']([^"']+)["']""", re.M)
 _VERSION_TEXT = re.compile(r"jobsub_lite version (\S+)")
-
-
-if TYPE_CHECKING:  # typing, subprocess and threading cost an import each call
-    from types import FrameType
-    from typing import IO, Callable, Optional
-
-    LineFilter = Callable[[str], Optional[str]]
 
 
 class Backend:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib
 import re
 from types import ModuleType
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
     from typing import Any
+
 
 # A submit-file line jobsub_lite accepts: an optional `+`, an attribute name, `=`, and a
 # ClassAd expression. Empty lines and the literal `''`/`""` are dropped by jobsub_lite.

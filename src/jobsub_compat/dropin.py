@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from . import __version__, backend, config
 from .plan import Plan
 from .warnings import RuntimeFailure
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:  # typing costs an import on every call; only the type checker needs it
     from typing import Callable, Optional, Protocol
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # typing costs an import on every call; only the type checker
         def finish(self, status: int) -> int: ...
 
     Translate = Callable[[list[str], Mapping[str, str], Optional[str], str], Plan]
+
 
 STRICT = {"1", "yes", "true", "on"}
 

@@ -10,10 +10,11 @@ layer exactly as the legacy client's words.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:  # argparse is only needed by the model, not on the drop-ins' path
     import argparse
+
 
 # Facts, not code, from jobsub_lite 1.12 lib/utils.py: the two substitutions it applies.
 _QUOTE_PAIR = re.compile(r"(?!\\)'(.*[^\\])'")

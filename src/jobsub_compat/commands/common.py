@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from .. import legacy, options
 from ..legacy import Parsed
@@ -13,6 +12,14 @@ from ..options import Fate
 from ..plan import Plan
 from ..rewrite import note_grammar
 from ..warnings import UsageError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from typing import Callable
+
+    # The command-specific part of a translation.
+    Body = Callable[[Plan, Parsed, legacy.Grammar, Mapping[str, str]], None]
+
 
 USAGE = {
     "jobsub_submit": "jobsub_submit [options] file://SCRIPT [script arguments]",
@@ -30,13 +37,6 @@ USAGE = {
 }
 # CLUSTER[.PROC]@SCHEDD, as the legacy client checked it (legacy-jobsub.md §11).
 JOBID = re.compile(r"^[0-9]+\.?[0-9]*@[\w][\w.@-]*$")
-
-
-if TYPE_CHECKING:
-    from typing import Callable
-
-    # The command-specific part of a translation.
-    Body = Callable[[Plan, Parsed, legacy.Grammar, Mapping[str, str]], None]
 
 
 def help_text(command: str) -> str:

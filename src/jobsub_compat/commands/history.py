@@ -11,10 +11,6 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from typing import Any
 
 from .. import legacy, lite
 from ..legacy import Parsed
@@ -23,6 +19,11 @@ from ..rewrite import Words, spelling
 from ..warnings import UsageError
 from . import common
 from .q import QOutput
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from typing import Any
+
 
 COMMAND = "jobsub_history"
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")

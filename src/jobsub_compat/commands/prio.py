@@ -11,16 +11,17 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from typing import Any
 
 from .. import legacy
 from ..legacy import Parsed
 from ..plan import Plan
 from ..warnings import UsageError
 from . import common
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from typing import Any
+
 
 COMMAND = "jobsub_prio"
 

@@ -13,10 +13,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from typing import Any
 
 from .. import legacy, lite
 from .. import warnings as w
@@ -25,6 +21,11 @@ from ..plan import Plan
 from ..rewrite import Words, spelling
 from ..warnings import UsageError
 from . import common
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from typing import Any
+
 
 COMMAND = "jobsub_q"
 VIEWS = {"dag", "hold", "run", "idle", "summary"}
