@@ -2,6 +2,7 @@
 
   jobsub-compat explain [--json] -- COMMAND ARG...   show a translation, run nothing
   jobsub-compat matrix                               print compat-matrix.md
+  jobsub-compat report [--format ...] [LOG...]       what remains to migrate
 """
 
 from __future__ import annotations
@@ -46,12 +47,23 @@ def _parser() -> argparse.ArgumentParser:
                          "command, backend_argv, env, warnings, error")
     explain.add_argument("words", nargs=argparse.REMAINDER, metavar="-- COMMAND ARG...")
     sub.add_parser("matrix", help="print compat-matrix.md (generated from the option table)")
+    sub.add_parser("report", help="what remains to migrate, from the migration log "
+                   "(jobsub-compat report --help)", add_help=False)
     return parser
 
 
+# Subcommands with a parser of their own: everything after the name is theirs.
+OWN_PARSERS = {"report": "report"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words and words[0] in OWN_PARSERS:
+        module = importlib.import_module(f"{__package__}.{OWN_PARSERS[words[0]]}")
+        status: int = module.main(words[1:])
+        return status
     parser = _parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words)
     if args.subcommand == "matrix":
         from . import matrix
 

@@ -1,0 +1,576 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from jobsub_compat import options, report
+from jobsub_compat.warnings import GENERAL_CODES
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _record(time: str | None, user: str, command: str, script: str | None | bool,
+            warnings: list[str], compact: bool = True, cmdline: str = "bash run.sh") -> str:
+    """One log line; script False: no caller at all."""
+    rec = {"time": time, "host": "gm2gpvm01.fnal.gov", "user": user, "command": command,
+           "caller": None if script is False else {"cmdline": cmdline, "script": script},
+           "cwd": f"/home/{user}", "argv": ["-G", "gm2", "-M", "file:///x.sh"],
+           "backend_argv": ["jobsub_submit", "-G", "gm2", "--mail_always", "file:///x.sh"],
+           "warnings": warnings, "backend": "/opt/jobsub_lite/bin/jobsub_submit",
+           "backend_version": "1.12", "status": 0, "duration_ms": 1200}
+    if time is None:
+        del rec["time"]
+    return json.dumps(rec, separators=(",", ":") if compact else None)
+
+
+# Weeks: 2026-11-16 is the Monday of 2026-W47; W49 has no call (filled with zeros).
+LINES = [
+    _record("2026-11-16T09:00:00Z", "alice", "jobsub_submit", "/home/alice/submit.sh",
+            ["JC104", "JC111"]),
+    _record("2026-11-18T12:00:00Z", "alice", "jobsub_submit", "/home/alice/submit.sh",
+            ["JC104"], compact=False),
+    "",
+    _record("2026-11-24T08:30:00Z", "bob", "jobsub_q", None, ["JC163"], cmdline="-bash"),
+    _record("2026-11-25T08:30:00Z", "bob", "jobsub_q", "/home/bob/q.sh", []),
+    _record("2026-11-25T09:30:00Z", "bob", "jobsub_q", "/home/bob/q.sh", [], compact=False),
+    "not json",
+    '{"time": "2026-11-26T10:00:00Z", "user": "bob", "warnings": ["JC1',  # torn write
+    "[1, 2]",
+    _record("2026-12-07T10:00:00Z", "carol", "jobsub_submit", False, ["JC201"]),
+    _record("2026-12-08T10:00:00Z", "alice", "jobsub_rm", "/home/alice/submit.sh",
+            ["JC161"]),
+    _record("2026-12-09T23:59:59Z", "dave", "jobsub_submit", "/srv/x.sh",
+            ["JC999", "JC104", "JC104"]),
+    _record(None, "alice", "jobsub_submit", "/home/alice/submit.sh", ["JC104"]),
+]
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    path = tmp_path / "migration.jsonl"
+    path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    return path
+
+
+def _row(command: str, code: str) -> options.Option:
+    (row,) = [r for r in options.TABLES[command] if r.code == code]
+    return row
+
+
+def _fix(command: str, code: str) -> str:
+    row = _row(command, code)
+    return f"{row.legacy[0]}: {row.fix}"
+
+
+def _expected(log: Path) -> dict[str, object]:
+    jc104, jc111 = _fix("jobsub_submit", "JC104"), _fix("jobsub_submit", "JC111")
+    jc161, jc163 = _fix("jobsub_rm", "JC161"), _fix("jobsub_q", "JC163")
+
+    def code(code: str, calls: int, first: str, last: str, scripts: int, users: int,
+             commands: list[str], replacement: str) -> dict[str, object]:
+        return {"code": code, "calls": calls, "first_seen": first, "last_seen": last,
+                "scripts": scripts, "users": users, "commands": commands,
+                "replacement": replacement}
+
+    def group(kind: str, name: str, calls: int, warnings: int, codes: list[str], other: str,
+              first: str, last: str) -> dict[str, object]:
+        return {kind: name, "calls": calls, "warnings": warnings, "codes": codes, other: 1,
+                "first_seen": first, "last_seen": last}
+
+    t1, t2, t3, t4, t5 = ("2026-11-16T09:00:00Z", "2026-11-24T08:30:00Z",
+                          "2026-12-07T10:00:00Z", "2026-12-08T10:00:00Z",
+                          "2026-12-09T23:59:59Z")
+    return {
+        "summary": {"logs": [str(log)], "since": None, "records": 9, "legacy_calls": 7,
+                    "warnings": 9, "first_seen": t1, "last_seen": t5, "skipped_lines": 4,
+                    "before_since": 0},
+        "codes": [
+            code("JC104", 4, t1, t5, 2, 2, ["jobsub_submit"], jc104),
+            code("JC111", 1, t1, t1, 1, 1, ["jobsub_submit"], jc111),
+            code("JC161", 1, t4, t4, 1, 1, ["jobsub_rm"], jc161),
+            code("JC163", 1, t2, t2, 1, 1, ["jobsub_q"], jc163),
+            code("JC201", 1, t3, t3, 1, 1, ["jobsub_submit"], GENERAL_CODES["JC201"]),
+            code("JC999", 1, t5, t5, 1, 1, ["jobsub_submit"], ""),
+        ],
+        "scripts": [
+            group("script", "/home/alice/submit.sh", 4, 5, ["JC104", "JC111", "JC161"],
+                  "users", t1, t4),
+            group("script", "(no script)", 1, 1, ["JC163"], "users", t2, t2),
+            group("script", "(unknown caller)", 1, 1, ["JC201"], "users", t3, t3),
+            group("script", "/srv/x.sh", 1, 2, ["JC104", "JC999"], "users", t5, t5),
+        ],
+        "users": [
+            group("user", "alice", 4, 5, ["JC104", "JC111", "JC161"], "scripts", t1, t4),
+            group("user", "bob", 1, 1, ["JC163"], "scripts", t2, t2),
+            group("user", "carol", 1, 1, ["JC201"], "scripts", t3, t3),
+            group("user", "dave", 1, 2, ["JC104", "JC999"], "scripts", t5, t5),
+        ],
+        "weeks": [
+            {"week": "2026-W47", "start": "2026-11-16", "calls": 2, "legacy_calls": 2,
+             "warnings": 3},
+            {"week": "2026-W48", "start": "2026-11-23", "calls": 3, "legacy_calls": 1,
+             "warnings": 1},
+            {"week": "2026-W49", "start": "2026-11-30", "calls": 0, "legacy_calls": 0,
+             "warnings": 0},
+            {"week": "2026-W50", "start": "2026-12-07", "calls": 3, "legacy_calls": 3,
+             "warnings": 4},
+        ],
+    }
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+def test_json_exact(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.main(["--format", "json", str(log)]) == 0
+    out, err = capsys.readouterr()
+    assert out == json.dumps(_expected(log), indent=2) + "\n"
+    assert err == (f"jobsub-compat report: warning: {log}: skipped 4 blank or malformed "
+                   "lines\n")
+
+
+def test_csv_exact(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.main(["--format=csv", str(log)]) == 0
+    q = '"{}"'.format
+    expected = textwrap.dedent(f"""\
+        section,key,calls,warnings,first_seen,last_seen,scripts,users,codes,replacement
+        code,JC104,4,4,2026-11-16T09:00:00Z,2026-12-09T23:59:59Z,2,2,,{_fix("jobsub_submit", "JC104")}
+        code,JC111,1,1,2026-11-16T09:00:00Z,2026-11-16T09:00:00Z,1,1,,{q(_fix("jobsub_submit", "JC111"))}
+        code,JC161,1,1,2026-12-08T10:00:00Z,2026-12-08T10:00:00Z,1,1,,{_fix("jobsub_rm", "JC161")}
+        code,JC163,1,1,2026-11-24T08:30:00Z,2026-11-24T08:30:00Z,1,1,,{_fix("jobsub_q", "JC163")}
+        code,JC201,1,1,2026-12-07T10:00:00Z,2026-12-07T10:00:00Z,1,1,,{GENERAL_CODES["JC201"]}
+        code,JC999,1,1,2026-12-09T23:59:59Z,2026-12-09T23:59:59Z,1,1,,
+        script,/home/alice/submit.sh,4,5,2026-11-16T09:00:00Z,2026-12-08T10:00:00Z,,1,JC104 JC111 JC161,
+        script,(no script),1,1,2026-11-24T08:30:00Z,2026-11-24T08:30:00Z,,1,JC163,
+        script,(unknown caller),1,1,2026-12-07T10:00:00Z,2026-12-07T10:00:00Z,,1,JC201,
+        script,/srv/x.sh,1,2,2026-12-09T23:59:59Z,2026-12-09T23:59:59Z,,1,JC104 JC999,
+        user,alice,4,5,2026-11-16T09:00:00Z,2026-12-08T10:00:00Z,1,,JC104 JC111 JC161,
+        user,bob,1,1,2026-11-24T08:30:00Z,2026-11-24T08:30:00Z,1,,JC163,
+        user,carol,1,1,2026-12-07T10:00:00Z,2026-12-07T10:00:00Z,1,,JC201,
+        user,dave,1,2,2026-12-09T23:59:59Z,2026-12-09T23:59:59Z,1,,JC104 JC999,
+        week,2026-W47,2,3,,,,,,
+        week,2026-W48,3,1,,,,,,
+        week,2026-W49,0,0,,,,,,
+        week,2026-W50,3,4,,,,,,
+        """)  # noqa: E501
+    out = capsys.readouterr().out
+    assert out == expected
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["section"] for r in rows} == {"code", "script", "user", "week"}
+    assert rows[1]["replacement"] == _fix("jobsub_submit", "JC111")  # the comma is quoted
+
+
+def test_table(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.main([str(log)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("Migration report: 9 calls, 2026-11-16T09:00:00Z to "
+                        "2026-12-09T23:59:59Z; 7 with legacy usage (9 warnings)")
+    sections = ["By warning code", "By caller script", "By user",
+                "Legacy usages per ISO week"]
+    starts = [lines.index(s) for s in sections]
+    assert starts == sorted(starts)
+    codes = lines[starts[0] + 1:starts[1] - 1]
+    assert codes[0].split() == ["CODE", "CALLS", "FIRST", "SEEN", "LAST", "SEEN", "SCRIPTS",
+                                "USERS", "REPLACEMENT"]
+    assert [c.split()[0] for c in codes[1:]] == ["JC104", "JC111", "JC161", "JC163", "JC201",
+                                                 "JC999"]
+    assert codes[1].endswith(_fix("jobsub_submit", "JC104"))
+    assert codes[-1].endswith("(unknown code)")
+    # aligned: every column starts where its header does; numbers are right-aligned
+    at = codes[0].index("FIRST SEEN")
+    assert all(row[at:at + 20].startswith("2026-") for row in codes[1:])
+    end = codes[0].index("CALLS") + len("CALLS")
+    assert [row[end - 1] for row in codes[1:]] == ["4", "1", "1", "1", "1", "1"]
+    scripts = lines[starts[1] + 1:starts[2] - 1]
+    assert scripts[1].split()[-1] == "/home/alice/submit.sh"
+    assert scripts[1].split()[:2] == ["4", "5"]
+    users = lines[starts[2] + 1:starts[3] - 1]
+    assert [u.split()[5] for u in users[1:]] == ["alice", "bob", "carol", "dave"]
+    weeks = lines[starts[3] + 1:]
+    assert [w.split()[:3] for w in weeks[1:]] == [
+        ["2026-W47", "2", "3"], ["2026-W48", "3", "1"], ["2026-W49", "0", "0"],
+        ["2026-W50", "3", "4"]]
+    assert weeks[4].endswith("#" * 40)  # the busiest week has the longest bar
+
+
+class _Page(HTMLParser):
+    """Tags, attributes and text of a page, and whether every tag closed."""
+
+    VOID = {"meta", "br", "img", "link", "input", "hr", "col", "source", "line", "rect"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.open: list[str] = []
+        self.path: list[tuple[str, ...]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        assert self.open and self.open[-1] == tag, (tag, self.open)
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.text.append(data.strip())
+            self.path.append(tuple(self.open))
+
+
+def test_html(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.main(["--format", "html", str(log)]) == 0
+    page_text = capsys.readouterr().out
+    assert page_text.startswith("<!DOCTYPE html>")
+    page = _Page()
+    page.feed(page_text)
+    page.close()
+    assert page.open == []
+    names = [t for t, _ in page.tags]
+    # self-contained: inline style, no scripts, no external resources
+    assert names.count("style") == 1 and "script" not in names and "link" not in names
+    assert not any(k in a for _, a in page.tags for k in ("src", "href"))
+    assert "url(" not in page_text and "@import" not in page_text
+    # one chart: one bar per week, with the week labels
+    assert names.count("svg") == 1
+    bars = [a for t, a in page.tags if t == "rect" and a.get("class") == "bar"]
+    assert len(bars) == 4
+    heights = [float(a["height"] or 0) for a in bars]
+    assert heights[3] > heights[0] > heights[1] > heights[2] == 0.0
+    for week in ("2026-W47", "2026-W48", "2026-W49", "2026-W50"):
+        assert week in page.text
+    # the three tables under their headings, and the weekly numbers
+    headings = [page.text[i] for i, p in enumerate(page.path) if p[-1:] == ("h2",)]
+    assert headings == ["Legacy usages per ISO week", "By warning code", "By caller script",
+                        "By user"]
+    assert names.count("table") == 4
+    assert "JC104" in page.text and "/home/alice/submit.sh" in page.text
+    assert "dave" in page.text and "(unknown code)" in page.text
+    assert _fix("jobsub_submit", "JC104") in page.text
+
+
+def test_html_escapes_log_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "log"
+    path.write_text(_record("2026-11-16T09:00:00Z", "<b>eve</b>", "jobsub_submit",
+                            "/tmp/<script>alert(1)</script>.sh", ["JC104"]) + "\n")
+    assert report.main(["--format", "html", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "<script>" not in out and "<b>" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+
+
+def test_empty_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("")
+    for fmt in report.FORMATS:
+        assert report.main(["--format", fmt, str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "nothing left to migrate" in out and "No legacy usage logged" in out
+    assert err == ""
+
+
+# --- input -------------------------------------------------------------------------------------
+
+def test_malformed_lines_and_odd_fields(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    odd = [
+        '{"time": 5, "user": 7, "caller": "x", "command": ["a"], "warnings": ["JC104"]}',
+        '{"time": "2026-11-16T09:00:00Z", "user": ["u"], "caller": {"script": ["s"]},'
+        ' "warnings": ["JC104", 3, null, "", ["JC1"]]}',
+        '{"time": "2026-13-45T09:00:00Z", "user": "u", "warnings": "JC104"}',
+        '{"time": "garbage-and-more", "user": "u", "warnings": [{"a": 1}]}',
+        '{"user": "u"}',
+        '   {"time": "2026-11-17T09:00:00Z", "user": "u", "warnings": ["JC111"]}   ',
+        '{"time": "2026-11-17T09:00:00Z", "warnings": []}{"time": "2026-11-17"}',
+        '{"time": "2026-11-17T09:00:00Z", "warnings": ["JC111"]} trailing',
+        "\t",
+        "null",
+        '"warnings": []',
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(("\n".join(odd) + "\n").encode() + b'{"user": "\xff"}\n')
+    assert report.main(["--format", "json", str(path)]) == 0
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert data["summary"]["skipped_lines"] == 6
+    assert data["summary"]["records"] == 6
+    assert err == f"jobsub-compat report: warning: {path}: skipped 6 blank or malformed lines\n"
+    assert {c["code"]: c["calls"] for c in data["codes"]} == {"JC104": 2, "JC111": 1}
+    assert {s["script"] for s in data["scripts"]} == {"(unknown caller)", "(no script)"}
+    assert {u["user"] for u in data["users"]} == {"(unknown)", "u"}
+    assert [w["week"] for w in data["weeks"]] == ["2026-W47"]
+
+
+def test_since(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.main(["--format", "json", "--since", "2026-12-01", str(log)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    summary = data["summary"]
+    assert summary["since"] == "2026-12-01"
+    assert (summary["records"], summary["legacy_calls"], summary["before_since"]) == (3, 3, 6)
+    assert [c["code"] for c in data["codes"]] == ["JC104", "JC161", "JC201", "JC999"]
+    assert [w["week"] for w in data["weeks"]] == ["2026-W50"]
+    # the day itself is included
+    assert report.main(["--format", "json", "--since", "2026-12-09", str(log)]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["records"] == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    pytest.param(["--since", "2026-13-01"], "--since wants a day YYYY-MM-DD", id="bad-day"),
+    pytest.param(["--since", "yesterday"], "--since wants a day YYYY-MM-DD", id="not-a-day"),
+    pytest.param(["--format", "xml"], "argument --format: invalid choice", id="format"),
+    pytest.param(["--frobnicate"], "unrecognized arguments: --frobnicate", id="option"),
+    pytest.param(["--output"], "argument --output/-o: expected one argument", id="no-value"),
+])
+def test_usage_errors(argv: list[str], message: str, log: Path,
+                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.main([str(log), *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"jobsub-compat report: error: {message}")
+    assert err.count("\n") == 1
+
+
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--format {table,json,csv,html}" in out and "section" in out
+
+
+def test_output_file(log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "report.json"
+    assert report.main(["--format", "json", "--output", str(target), str(log)]) == 0
+    assert capsys.readouterr().out == ""
+    assert json.loads(target.read_text()) == _expected(log)
+
+
+def test_output_unwritable(log: Path, tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "missing-dir" / "report.html"
+    assert report.main(["--format", "html", "-o", str(target), str(log)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (f"jobsub-compat report: error: cannot write {target}: No such file "
+                       "or directory")
+
+
+def test_unreadable_logs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.jsonl"
+    assert report.main([str(missing)]) == 1
+    assert capsys.readouterr().err == (f"jobsub-compat report: error: cannot read {missing}: "
+                                       "No such file or directory\n")
+    assert report.main([str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (f"jobsub-compat report: error: cannot read {tmp_path}: "
+                                       "Is a directory\n")
+    if os.geteuid() != 0:  # root reads anything
+        locked = tmp_path / "locked.jsonl"
+        locked.write_text("{}\n")
+        locked.chmod(0)
+        assert report.main([str(locked)]) == 1
+        assert "Permission denied" in capsys.readouterr().err
+
+
+def test_several_logs_add_up(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report.main(["--format", "json", str(log), str(log)]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert (summary["records"], summary["warnings"], summary["skipped_lines"]) == (18, 18, 8)
+
+
+def test_stdin_in_process(log: Path, monkeypatch: pytest.MonkeyPatch,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(log.read_bytes())))
+    assert report.main(["--format", "json", "-"]) == 0
+    out, err = capsys.readouterr()
+    expected = _expected(log)
+    expected["summary"]["logs"] = ["-"]  # type: ignore[index]
+    assert json.loads(out) == expected
+    assert err == ("jobsub-compat report: warning: standard input: skipped 4 blank or "
+                   "malformed lines\n")
+
+
+def _run(argv: list[str], input: str | None = None,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`jobsub-compat report ARGV` in a real process."""
+    environ = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import sys; from jobsub_compat import report; "
+         "sys.exit(report.main())", *argv], env=environ, input=input, capture_output=True,
+        text=True, check=False)
+
+
+def test_stdin_subprocess(log: Path) -> None:
+    done = _run(["--format", "csv", "-"], input=log.read_text())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("section,key,")
+    assert "code,JC104,4,4," in done.stdout
+
+
+def test_default_log_is_the_per_user_file(log: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    (state / "jobsub_compat").mkdir(parents=True)
+    default = state / "jobsub_compat" / "migration.jsonl"
+    default.write_text(_record("2026-11-16T09:00:00Z", "alice", "jobsub_submit", "/a.sh",
+                               ["JC104"]) + "\n")
+    rotated = state / "jobsub_compat" / "migration.jsonl.1"  # not read unless named
+    shutil.copy(log, rotated)
+    env = {"XDG_STATE_HOME": str(state), "HOME": str(tmp_path / "home"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "JOBSUB_COMPAT_SITE_CONFIG": str(tmp_path / "site.conf"), "JOBSUB_COMPAT_LOG": ""}
+    done = _run(["--format", "json"], env=env)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)["summary"]
+    assert (summary["logs"], summary["records"]) == ([str(default)], 1)
+    done = _run(["--format", "json", str(rotated), str(default)], env=env)
+    assert json.loads(done.stdout)["summary"]["records"] == 10
+
+    # JOBSUB_COMPAT_LOG names the file the drop-ins write instead
+    env["JOBSUB_COMPAT_LOG"] = str(log)
+    done = _run(["--format", "json"], env=env)
+    assert json.loads(done.stdout)["summary"]["records"] == 9
+
+    # no XDG_STATE_HOME: ~/.local/state; nothing there yet is one line, exit 1
+    env.update(XDG_STATE_HOME="", JOBSUB_COMPAT_LOG="")
+    done = _run([], env=env)
+    expected = tmp_path / "home" / ".local" / "state" / "jobsub_compat" / "migration.jsonl"
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (f"jobsub-compat report: error: no migration log at {expected} "
+                           "(nothing logged yet?); name the log files to read\n")
+
+
+def test_usage_error_in_a_real_process_has_no_traceback(log: Path) -> None:
+    done = _run(["--since", "2026-02-30", str(log)])
+    assert done.returncode == 2
+    assert done.stderr == ("jobsub-compat report: error: --since wants a day YYYY-MM-DD, "
+                           "not '2026-02-30'\n")
+
+
+# --- the replacement to apply ------------------------------------------------------------------
+
+@pytest.mark.parametrize("code, commands, expected", [
+    pytest.param("JC117", ["jobsub_submit"], "--blacklist: " + _row("jobsub_submit",
+                                                                     "JC117").fix, id="row"),
+    pytest.param("JC161", ["jobsub_rm"], _fix("jobsub_rm", "JC161"), id="its-command"),
+    pytest.param("JC203", ["jobsub_submit"], GENERAL_CODES["JC203"], id="general-over-empty"),
+    pytest.param("JC302", [], GENERAL_CODES["JC302"], id="general"),
+    pytest.param("JC160", ["jobsub_q"], "--jobid: " + _row("jobsub_q", "JC160").reason,
+                 id="reason-when-no-fix"),
+    pytest.param("JC999", ["jobsub_submit"], "", id="unknown"),
+])
+def test_replacement(code: str, commands: list[str], expected: str) -> None:
+    assert report.replacement(code, commands) == expected
+
+
+def test_replacement_lists_each_option_of_a_shared_code() -> None:
+    rows = [r for r in options.TABLES["jobsub_q"] if r.code == "JC162"]
+    text = report.replacement("JC162", ["jobsub_q"])
+    parts = text.split("; ")
+    assert len(parts) == len(rows) > 1
+    for part, row in zip(parts, rows):  # the last keeps its full stop
+        assert part in (f"{row.legacy[0]}: {row.fix}".rstrip("."),
+                        f"{row.legacy[0]}: {row.fix}")
+    # a command that has no row with the code: every table is searched
+    assert report.replacement("JC161", ["jobsub_fetchlog"]).count("; ") == 2
+    assert report.replacement("JC161", ["not-a-command"]).count("; ") == 2
+
+
+def test_every_known_code_has_a_replacement() -> None:
+    codes = {r.code for rows in options.TABLES.values() for r in rows if r.code}
+    for code in codes | set(GENERAL_CODES):
+        assert report.replacement(code), code
+
+
+# --- a million records -------------------------------------------------------------------------
+
+MEASURE = """
+import resource, sys, time
+from jobsub_compat import report
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+status = report.main(["--format", "json", "--output", sys.argv[2], sys.argv[1]])
+elapsed = time.perf_counter() - start
+growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(status, elapsed, growth)
+"""
+
+
+def _million(path: Path) -> None:
+    """1,000,000 records as the log writes them, half with warnings, over a year."""
+    line = ('{"time":"@DAY@T10:%02d:00Z","host":"gm2gpvm%02d.fnal.gov","user":"user%d",'
+            '"command":"jobsub_submit","caller":{"cmdline":["/bin/bash",'
+            '"/exp/gm2/app/users/u/scripts/s%d.sh","run42"],'
+            '"script":"/exp/gm2/app/users/u/scripts/s%d.sh"},"cwd":"/exp/gm2/app/users/u",'
+            '"argv":["-G","gm2","-M","--memory","2000","-N","10","--resource-provides='
+            'usage_model=DEDICATED,OPPORTUNISTIC","file:///exp/gm2/app/users/u/job.sh",'
+            '"run%d"],"backend_argv":["/opt/jobsub_lite/bin/jobsub_submit","-G","gm2",'
+            '"--mail_always","--memory=2000MB","-N","10","--resource-provides='
+            'usage_model=DEDICATED,OPPORTUNISTIC","file:///exp/gm2/app/users/u/job.sh",'
+            '"run%d"],"warnings":%s,"backend":"/opt/jobsub_lite/bin/jobsub_submit",'
+            '"backend_version":"1.12","status":0,"duration_ms":%d}\n')
+    warnings = ['["JC104","JC111"]', "[]", '["JC117"]', "[]"]
+    block = "".join(line % (i % 60, i % 8, i % 40, i % 300, i % 300, i, i, warnings[i % 4],
+                            1000 + i) for i in range(1000)).encode()
+    with open(path, "wb") as handle:
+        for n in range(1000):  # 1000 blocks of 1000 records: 3 blocks a day, 28 days a month
+            day = f"2026-{1 + n // 84:02d}-{1 + n % 84 // 3:02d}"
+            handle.write(block.replace(b"@DAY@", day.encode()))
+
+
+def test_a_million_records_in_seconds_with_bounded_memory(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    _million(path)
+    out = tmp_path / "big.json"
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", MEASURE, str(path), str(out)],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, capture_output=True,
+        text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    status, elapsed, growth_kb = done.stdout.split()
+    assert status == "0"
+    assert float(elapsed) < 10, f"{elapsed} s"
+    assert int(growth_kb) < 200 * 1024, f"{growth_kb} KB"
+    data = json.loads(out.read_text())
+    assert data["summary"]["records"] == 1_000_000
+    assert data["summary"]["legacy_calls"] == 500_000
+    assert data["summary"]["warnings"] == 750_000
+    assert {c["code"]: c["calls"] for c in data["codes"]} == {
+        "JC104": 250_000, "JC111": 250_000, "JC117": 250_000}
+    assert len(data["scripts"]) == 150 and len(data["users"]) == 20
+    assert sum(w["warnings"] for w in data["weeks"]) == 750_000
+
+
+# --- the page in a real browser ----------------------------------------------------------------
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                    reason=f"{CHROMIUM} is not installed (Debian package chromium); the html "
+                    "page is checked structurally by test_html")
+def test_html_in_headless_chromium(log: Path, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    assert report.main(["--format", "html", "--output", str(page), str(log)]) == 0
+    profile = tmp_path / "profile"
+    done = subprocess.run(  # noqa: S603
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    assert "<svg" in dom and 'class="bar"' in dom
+    for text in ("2026-W47", "2026-W50", "By warning code", "By caller script", "By user",
+                 "JC104", "/home/alice/submit.sh", "dave", "(unknown code)"):
+        assert text in dom, text
+    assert dom.count("<table") == 4
