@@ -1,0 +1,147 @@
+"""Benchmarks of jobsub-compat, reported as ratios measured in one run.
+
+    python benchmarks/run.py [--runs N] [--records N] [--scripts N]
+
+1. Whole-process overhead of each drop-in over calling the backend directly: each drop-in
+   runs against a trivial stand-in backend (a shell script printing what jobsub_lite
+   prints, so the measurement is the shim, not jobsub_lite), median of --runs runs after
+   warm-up, in milliseconds and as a ratio to a bare `python3 -c pass` measured in the
+   same run with the same interpreter.
+2. `jobsub-compat report` on a generated log of --records records: time and peak memory.
+3. `jobsub-compat migrate` on --scripts generated legacy scripts: time (when the migrate
+   command exists).
+
+The machines are shared and noisy: compare the ratios of one run, not milliseconds across
+runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+STAND_IN = """#!/bin/sh
+# a trivial stand-in for jobsub_lite: prints what jobsub_lite prints, does nothing else
+case "$(basename "$0")" in
+  jobsub_submit) echo "1 job(s) submitted to cluster 42."
+                 echo "Use job id 42.0@jobsub01.fnal.gov to retrieve output" ;;
+  jobsub_q|jobsub_history) echo "[]" ;;
+  jobsub_rm) echo "Job 42.0 marked for removal" ;;
+  jobsub_hold) echo "Job 42.0 held" ;;
+  jobsub_release) echo "Job 42.0 released" ;;
+esac
+"""
+
+DROPINS = {
+    "jobsub_submit": ["-G", "gm2", "-M", "--jobsub-server=https://fifebatch.fnal.gov:8443",
+                      "-N", "10", "--memory=2000MB", "--lines=''",
+                      "--append_condor_requirements='(TARGET.Arch", "==", "\"X86_64\")'",
+                      "-e", "RUNSET=7", "file:///pnfs/gm2/run.sh", "--fcl", "run.fcl", "-1"],
+    "jobsub_q": ["-G", "gm2", "--user", "alice"],
+    "jobsub_rm": ["-G", "gm2", "--jobid", "42.0@jobsub01.fnal.gov"],
+    "jobsub_hold": ["-G", "gm2", "--jobid", "42.0@jobsub01.fnal.gov"],
+    "jobsub_release": ["-G", "gm2", "--jobid", "42.0@jobsub01.fnal.gov"],
+}
+TARGETS = {"jobsub_submit": 4.0, "jobsub_q": 2.5, "jobsub_rm": 2.5, "jobsub_hold": 2.5,
+           "jobsub_release": 2.5}
+
+
+def median_ms(argv: list[str], env: dict[str, str], runs: int) -> float:
+    for _ in range(3):  # warm-up: page cache, pyc files
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def overhead(runs: int, workdir: Path) -> list[dict[str, object]]:
+    backend = workdir / "backend"
+    backend.mkdir()
+    for name in DROPINS:
+        script = backend / name
+        script.write_text(STAND_IN)
+        script.chmod(0o755)
+    env = {**os.environ, "JOBSUB_COMPAT_BACKEND": str(backend), "JOBSUB_COMPAT_LOG": "off",
+           "JOBSUB_COMPAT_SILENCE": "all", "HOME": str(workdir),
+           "PATH": os.pathsep.join([os.path.dirname(PY), os.environ.get("PATH", "")])}
+    bare = median_ms([PY, "-c", "pass"], env, runs)
+    rows: list[dict[str, object]] = [{"what": "python3 -c pass", "ms": round(bare, 1),
+                                      "ratio": 1.0}]
+    for name, argv in DROPINS.items():
+        direct = median_ms([str(backend / name), *argv], env, runs)
+        shim = median_ms([PY, str(ROOT / "bin" / name), *argv], env, runs)
+        rows.append({"what": name, "ms": round(shim, 1), "backend_ms": round(direct, 1),
+                     "overhead_ms": round(shim - direct, 1),
+                     "ratio": round((shim - direct) / bare, 2), "target": TARGETS[name]})
+    return rows
+
+
+def report(records: int, workdir: Path) -> dict[str, object]:
+    log = workdir / "migration.jsonl"
+    line = ('{{"time":"2026-{m:02d}-{d:02d}T10:00:00Z","host":"gpvm01","user":"u{u}",'
+            '"command":"jobsub_submit","caller":{{"cmdline":"bash run{s}.sh","script":'
+            '"/home/u{u}/run{s}.sh"}},"cwd":"/home","argv":["-G","gm2","-M"],'
+            '"backend_argv":["jobsub_submit","-G","gm2","--mail_always"],'
+            '"warnings":{w},"backend":"/opt/jobsub_lite/bin/jobsub_submit",'
+            '"backend_version":"1.12","status":0,"duration_ms":40}}\n')
+    with open(log, "w", encoding="utf-8") as handle:
+        for i in range(records):
+            handle.write(line.format(m=1 + i % 12, d=1 + i % 28, u=i % 50, s=i % 200,
+                                     w='["JC104","JC101"]' if i % 2 else "[]"))
+    code = ("import resource, sys, time; sys.path.insert(0, 'src');"
+            "from jobsub_compat import report; t = time.perf_counter();"
+            f"rc = report.main(['--format', 'json', '--output', '/dev/null', {str(log)!r}]);"
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([PY, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    seconds, peak_kb = done.stdout.split()
+    return {"records": records, "seconds": round(float(seconds), 2),
+            "peak_mb": round(int(peak_kb) / 1024, 1), "target": "10 s, 200 MB"}
+
+
+def migrate(scripts: int, workdir: Path) -> dict[str, object] | None:
+    if not (ROOT / "src" / "jobsub_compat" / "migrate.py").exists():
+        return None
+    tree = workdir / "scripts"
+    tree.mkdir()
+    for i in range(scripts):
+        (tree / f"submit{i}.sh").write_text(
+            "#!/bin/bash\n# a legacy submitter\n"
+            f"jobsub_submit -G gm2 -M --jobsub-server=https://fifebatch.fnal.gov:8443 \\\n"
+            f"  -N {1 + i % 10} --expected-lifetime=3600 file:///pnfs/gm2/run{i}.sh a b\n")
+    start = time.perf_counter()
+    subprocess.run([PY, str(ROOT / "bin" / "jobsub-compat"), "migrate", str(tree)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return {"scripts": scripts, "seconds": round(time.perf_counter() - start, 2)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--scripts", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        result = {"python": sys.version.split()[0], "overhead": overhead(args.runs, workdir),
+                  "report": report(args.records, workdir),
+                  "migrate": migrate(args.scripts, workdir)}
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
