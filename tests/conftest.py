@@ -11,6 +11,17 @@ DOUBLE_BIN = ROOT / "tests" / "doubles" / "jobsub_lite" / "bin"
 sys.path.insert(0, str(ROOT / "src"))
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                 ) -> None:
+    """No test writes into the real home (migration log, caches, config)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "JOBSUB_COMPAT_LOG",
+                 "JOBSUB_COMPAT_SITE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def environ(tmp_path: Path) -> dict[str, str]:
     """A clean environment: no group, no legacy variables, config and cache in tmp."""

@@ -167,3 +167,22 @@ def test_strict_mode_turns_deprecations_into_errors(double_env: dict[str, str],
     conf.write_text("strict = 1\nsilence = JC104\n")
     assert run(["-G", "gm2", "-M", "file:///x.sh"],
                {**double_env, "JOBSUB_LITE_DOUBLE_RECORD": str(record)}).returncode == 0
+
+
+def test_each_call_leaves_one_log_record(double_env: dict[str, str], tmp_path: Path) -> None:
+    log = tmp_path / "migration.jsonl"
+    env = {**double_env, "JOBSUB_COMPAT_LOG": str(log)}
+    assert run(["-G", "gm2", "-M", "-e", "SECRET=hunter2", "file:///x.sh"], env).returncode == 0
+    assert run(["-G", "gm2", "--frobnicate", "file:///x.sh"], env).returncode == 2
+    run(["-G", "gm2", "file:///x.sh"], {**env, "JOBSUB_COMPAT_DRY_RUN": "1"})
+    first, second = (json.loads(line) for line in log.read_text().splitlines())
+    assert first["command"] == "jobsub_submit" and first["status"] == 0
+    assert first["warnings"] == ["JC104"] and first["backend_version"] == "1.12"
+    assert "hunter2" not in log.read_text()
+    assert second["status"] == 2
+
+
+def test_an_unwritable_log_does_not_stop_the_job(double_env: dict[str, str]) -> None:
+    done = run(["-G", "gm2", "file:///x.sh"], {**double_env, "JOBSUB_COMPAT_LOG": "/proc/x/y"})
+    assert done.returncode == 0
+    assert "cannot write the migration log" in done.stderr

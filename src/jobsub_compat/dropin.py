@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Mapping
 
 from . import __version__, backend, config
@@ -72,16 +73,46 @@ def _remove_files(files: dict[str, str]) -> None:
 def run(command: str, translate: Translate, make_output: Callable[[Plan], Output],
         argv: list[str] | None = None, environ: Mapping[str, str] | None = None,
         backend_command: str | None = None) -> int:
+    """Do the call, then write its record to the migration log (never for dry runs)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     environ = os.environ if environ is None else environ
+    started = time.monotonic()
+    plan: Plan | None = None
+    found: backend.Backend | None = None
+    status = 1
+    try:
+        plan, found, status = _call(command, translate, make_output, argv, environ,
+                                    backend_command)
+    finally:
+        if environ.get("JOBSUB_COMPAT_DRY_RUN") != "1":
+            _log(command, argv, plan, found, status, time.monotonic() - started, environ)
+    return status
+
+
+def _log(command: str, argv: list[str], plan: Plan | None, found: backend.Backend | None,
+         status: int, duration: float, environ: Mapping[str, str]) -> None:
+    from . import log
+
+    record = log.make_record(
+        command, argv, plan.backend_argv if plan else [],
+        [w.code for w in plan.warnings] if plan else [], found.path if found else None,
+        found.version if found else None, status, duration, environ)
+    problem = log.write(record, environ)
+    if problem:
+        _err(f"{command}: warning: {problem}")
+
+
+def _call(command: str, translate: Translate, make_output: Callable[[Plan], Output],
+          argv: list[str], environ: Mapping[str, str], backend_command: str | None
+          ) -> tuple[Plan | None, backend.Backend | None, int]:
     if command in environ.get(backend.MARKER, "").split(","):
         _err(f"{command}: error: the jobsub_lite backend called {command} again, i.e. this "
              "shim; set JOBSUB_COMPAT_BACKEND to jobsub_lite's own bin directory")
-        return 1
+        return None, None, 1
     plan, found, missing = plan_for(command, translate, argv, environ, backend_command)
     if environ.get("JOBSUB_COMPAT_DRY_RUN") == "1":
         sys.stdout.write(plan.as_text())
-        return plan.exit_code
+        return plan, found, plan.exit_code
     settings = config.settings(environ)
     silenced = {c.strip() for c in settings["silence"].value.split(",") if c.strip()}
     shown = [w for w in plan.warnings if "all" not in silenced and w.code not in silenced]
@@ -90,21 +121,21 @@ def run(command: str, translate: Translate, make_output: Callable[[Plan], Output
             _err(f"{command}: error [{warning.code}]: {warning.message}")
         _err(f"{command}: error: strict mode ({settings['strict'].source}): fix the legacy "
              "usages above, or silence their codes")
-        return 2
+        return plan, found, 2
     for warning in shown:
         _err(warning.line(command))
     if plan.error:
         _err(f"{command}: error: {plan.error}")
-        return plan.exit_code
+        return plan, found, plan.exit_code
     if plan.action == "print":
         sys.stdout.write(plan.text)
-        return plan.exit_code
+        return plan, found, plan.exit_code
     if plan.action == "version":
         print(version_line(command, found))
-        return 0 if found else 1
+        return plan, found, 0 if found else 1
     if found is None:
         _err(f"{command}: error: {missing}")
-        return 1
+        return plan, found, 1
     env = {k: v for k, v in environ.items() if plan.env.get(k, "") is not None}
     env.update({k: v for k, v in plan.env.items() if v is not None})
     marker = environ.get(backend.MARKER)
@@ -119,11 +150,11 @@ def run(command: str, translate: Translate, make_output: Callable[[Plan], Output
                              getattr(output, "error_line", None))
     except RuntimeFailure as exc:
         _err(exc.line(command))
-        return 1
+        return plan, found, 1
     except OSError as exc:
         _err(f"{command}: error: cannot write {exc.filename}: {exc.strerror}; set TMPDIR to "
              "a writable directory")
-        return 1
+        return plan, found, 1
     finally:
         _remove_files(plan.files)
-    return output.finish(status)
+    return plan, found, output.finish(status)

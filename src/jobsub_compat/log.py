@@ -1,0 +1,610 @@
+"""The migration log: one JSON Lines record per drop-in call.
+
+Destinations (from config.settings):
+- the per-user file: `$XDG_STATE_HOME/jobsub_compat/migration.jsonl` (else
+  `~/.local/state/...`); the `log` setting (JOBSUB_COMPAT_LOG) names another file, `off`
+  disables it;
+- `log_dir` (site config): a shared directory that also gets every record, in the
+  caller's own `<user>.jsonl` (mode 0640; its group is the directory's when the directory
+  is setgid);
+- `syslog = on`: also one line of JSON to syslog (facility user, ident jobsub-compat).
+
+Scripts submit in parallel (50 at once), so each record is ONE os.write of one line on a
+file opened with O_APPEND, under an exclusive flock. The lock also makes rotation safe:
+when a file would grow past MAX_BYTES it is renamed to `<name>.1` (one old file kept) by
+the writer holding the lock, and a writer that waited on the renamed file notices (its
+descriptor no longer is the path's file) and opens the new one.
+
+Logging never breaks a call: write() returns one warning line instead of raising.
+Redaction keeps secrets out of every destination: `-e NAME=VALUE` values and anything
+token-like (JWTs, long hex or base64 secrets, vault tokens, `Bearer ...`, `--credkey` and
+`--vaulttoken*` values, passwords in URLs, `*TOKEN*=`/`*SECRET*=`/`*PASSWORD*=` values).
+
+Stdlib only; fcntl, pwd and syslog are imported when used.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import stat
+import time
+from collections.abc import Iterable, Mapping
+
+from . import config
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from typing import Any
+
+MAX_BYTES = 20 * 1024 * 1024  # a log file is rotated before it grows past this
+REDACTED = "<redacted>"
+PROC = "/proc"  # tests point this elsewhere
+USER_MODE = 0o600  # the per-user file (its new directories get 0700)
+SHARED_MODE = 0o640  # files in the shared log_dir: the site's group may read them
+CALLER_DEPTH = 4  # how many launchers (xargs, sh -c, ...) to look through for the script
+
+# --- redaction ------------------------------------------------------------------------------
+# Every pattern starts at a word boundary (a lookbehind) so that long words cost linear
+# time: argv words can be 100 kB (--lines, long argument lists).
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+# Long options starting with "e" that `-eNAME=VALUE` must not be mistaken for.
+_E_LONG = ("-email", "-endpoint", "-expected", "-environment")
+# Options whose next word (or `=` value) is a secret, compared without dashes/underscores.
+_SECRET_OPTIONS = ("credkey", "vaulttoken", "vaulttokenfile", "vaulttokenttl",
+                   "vaulttokenminttl")
+_SECRET_OPTION_GLUED = re.compile(
+    r"(?<![A-Za-z0-9_-])(--?(?:credkey|vault[-_]?token)[A-Za-z0-9_-]*=).*", re.IGNORECASE)
+_BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
+_URL_PASSWORD = re.compile(
+    r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@")
+_JWT = re.compile(r"(?<![A-Za-z0-9_-])(?:eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+                  r"|[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")
+_VAULT = re.compile(r"(?<![A-Za-z0-9])(?:hv[sbr]|[sbr])\.[A-Za-z0-9_-]{24,}")
+# NAME=VALUE or NAME:VALUE; a secret when NAME says so (see _secret_assign).
+_ASSIGN = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+[=:])([^\s&,;\"']+)")
+_SECRET_NAME = re.compile(r"(?i)token|secret|passw(?:or)?d|credkey|api_?key")
+_LONG_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_LOWER_RUN = re.compile(r"[a-z]+")
+_NOT_SECRET_NAMES = ("_FILE", "_DIR", "_PATH", "FILE", "DIR")
+_SECRET_VARIABLES = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDKEY")
+
+
+def _kind(ch: str) -> int:
+    return 0 if ch.islower() else 1 if ch.isupper() else 2
+
+
+def _random_looking(run: str) -> bool:
+    """A long run of base64/hex characters that looks random rather than like words.
+
+    Hex (32+ digits, with letters and digits) is a secret. Base64 must mix upper and lower
+    case, have few separators (paths and dataset names have many) and, separators left
+    out, change between lower case, upper case and digits often (random text does about
+    60% of the time, words and paths far less) and not be CamelCase words (runs of lower
+    case letters average 1.6 in random text). About 1 in 1000 random 32-character
+    secrets is missed; longer ones less often.
+    """
+    core = run.rstrip("=")
+    if _HEX.fullmatch(core):
+        return any(c.isdigit() for c in core) and any(c.isalpha() for c in core)
+    alnum = [c for c in core if c.isalnum()]
+    if (len(core) - len(alnum)) * 5 > len(core):
+        return False
+    if not any(c.islower() for c in alnum) or not any(c.isupper() for c in alnum):
+        return False
+    changes = sum(_kind(a) != _kind(b) for a, b in zip(alnum, alnum[1:]))
+    if changes < 0.3 * len(alnum):
+        return False
+    lower_runs = _LOWER_RUN.findall(core)  # CamelCase words: runs of 3.5+ on average
+    return sum(map(len, lower_runs)) < 3.5 * len(lower_runs)
+
+
+def _secret_assign(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if not _SECRET_NAME.search(name) or name[:-1].upper().endswith(_NOT_SECRET_NAMES):
+        return match.group(0)
+    return name + REDACTED
+
+
+def _long_run(match: re.Match[str]) -> str:
+    return REDACTED if _random_looking(match.group(0)) else match.group(0)
+
+
+def scrub(word: str, secrets: Iterable[str] = ()) -> str:
+    """`word` with anything token-like inside it replaced by <redacted>."""
+    for secret in secrets:
+        if secret in word:
+            word = word.replace(secret, REDACTED)
+    word = _SECRET_OPTION_GLUED.sub(lambda m: m.group(1) + REDACTED, word)
+    word = _BEARER.sub(lambda m: m.group(1) + REDACTED, word)
+    word = _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + "@", word)
+    word = _JWT.sub(REDACTED, word)
+    word = _VAULT.sub(REDACTED, word)
+    word = _ASSIGN.sub(_secret_assign, word)
+    return _LONG_RUN.sub(_long_run, word)
+
+
+def _env_value(value: str, secrets: Iterable[str]) -> str:
+    """The value of -e: NAME=VALUE loses its VALUE; a bare NAME stays."""
+    match = _ENV_NAME.match(value)
+    if match:
+        return match.group(0) + REDACTED
+    return scrub(value, secrets)
+
+
+def _is_environment_option(word: str) -> bool:
+    """-e, --environment and its unambiguous abbreviations (--env...), -environment."""
+    if word == "-e":
+        return True
+    name = word[2:] if word.startswith("--") else word[1:] if word.startswith("-") else ""
+    return len(name) >= 3 and "environment".startswith(name) and (
+        word.startswith("--") or name == "environment")
+
+
+def _bare(word: str) -> str:
+    return word.lstrip("-").replace("-", "").replace("_", "").lower()
+
+
+def redact(words: Iterable[str], secrets: Iterable[str] = ()) -> list[str]:
+    """An argv with `-e` values and anything token-like replaced by <redacted>."""
+    secrets = [s for s in secrets if s]
+    out: list[str] = []
+    pending = ""  # what the previous word says about this one: "env", "secret" or ""
+    for word in words:
+        if pending == "env":
+            out.append(_env_value(word, secrets))
+        elif pending == "secret" and not word.startswith("-"):
+            out.append(REDACTED)
+        elif pending == "bearer":
+            out.append(REDACTED)
+        else:
+            out.append(_redact_word(word, secrets))
+        pending = ""
+        if _is_environment_option(word):
+            pending = "env"
+        elif word.startswith("-") and "=" not in word and _bare(word) in _SECRET_OPTIONS:
+            pending = "secret"
+        elif word.lower() in ("bearer", "authorization: bearer"):
+            pending = "bearer"
+    return out
+
+
+def _redact_word(word: str, secrets: list[str]) -> str:
+    option, eq, value = word.partition("=")
+    if eq and option.startswith("-") and _is_environment_option(option) and option != "-e":
+        return option + "=" + _env_value(value, secrets)
+    if (word.startswith("-e") and not word.startswith(_E_LONG)
+            and _ENV_NAME.match(word[2:])):
+        return "-e" + _env_value(word[2:], secrets)
+    return scrub(word, secrets)
+
+
+def environment_secrets(environ: Mapping[str, str]) -> list[str]:
+    """Values of the caller's secret-looking variables (BEARER_TOKEN, ...) to hide."""
+    found = []
+    for name, value in environ.items():
+        if len(value) >= 16 and name.upper().endswith(_SECRET_VARIABLES):
+            found.append(value)
+    return sorted(found, key=len, reverse=True)
+
+
+# --- the caller -----------------------------------------------------------------------------
+
+_SHELLS = frozenset(("sh", "bash", "dash", "zsh", "ksh", "ksh93", "mksh", "pdksh", "csh",
+                     "tcsh", "fish", "yash", "ash", "busybox"))
+_SCRIPTED = frozenset(("perl", "ruby", "rscript", "node", "lua", "tclsh", "wish", "php",
+                       "jython", "pypy", "pypy3"))
+# Programs that only launch the drop-in for a script: look at their parent instead.
+_LAUNCHERS = frozenset(("xargs", "parallel", "sem", "env", "nohup", "timeout", "nice",
+                        "ionice", "time", "setsid", "stdbuf", "flock", "watch", "chronic"))
+_PYTHON = re.compile(r"python[0-9.]*[a-z]?")
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _cmdline(pid: int) -> list[str] | None:
+    data = _read(f"{PROC}/{pid}/cmdline")
+    if data is None:
+        return None
+    return [os.fsdecode(w) for w in data.split(b"\0")[:-1 if data.endswith(b"\0") else None]]
+
+
+def _parent_of(pid: int) -> int | None:
+    data = _read(f"{PROC}/{pid}/stat")
+    if not data:
+        return None
+    try:
+        return int(data[data.rindex(b")") + 2:].split()[1])
+    except (ValueError, IndexError):
+        return None
+
+
+def _program(argv: list[str]) -> str:
+    name = os.path.basename(argv[0]).lstrip("-").lower() if argv else ""
+    return name
+
+
+def script_argument(argv: list[str]) -> tuple[str | None, bool]:
+    """(the script an interpreter command line runs, whether it runs a command string).
+
+    `bash -x /p/run.sh a` -> ("/p/run.sh", False); `bash -c 'cmd'` -> (None, True);
+    `python3 -u x.py` -> ("x.py", False); `-bash` or `make` -> (None, False).
+    """
+    name = _program(argv)
+    if name in _SHELLS:
+        kind = "shell"
+    elif _PYTHON.fullmatch(name) or name in ("pypy", "pypy3"):
+        kind = "python"
+    elif name in _SCRIPTED:
+        kind = "other"
+    else:
+        return None, False
+    words = argv[1:]
+    if kind == "shell" and name == "busybox":
+        if not words or words[0] not in _SHELLS:
+            return None, False
+        words = words[1:]
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            i += 1
+            break
+        if word in ("-", "-s") or not word.startswith(("-", "+")) or word == "+":
+            break
+        if kind == "shell":
+            if word in ("--rcfile", "--init-file", "--init_file"):
+                i += 2
+                continue
+            if word == "--command" or word.startswith("--command="):
+                return None, True
+            if word.startswith("--"):
+                i += 1
+                continue
+            flags = word[1:]
+            if "c" in flags:
+                return None, True
+            if word in ("-s",) or ("s" in flags and word[0] == "-"):
+                return None, False
+            i += 2 if ("o" in flags or "O" in flags) else 1
+            continue
+        if kind == "python":
+            if word in ("-c", "-m") or word.startswith(("-c", "-m")):
+                return None, word.startswith("-c")
+            i += 2 if word in ("-W", "-X", "-Q") else 1
+            continue
+        if word in ("-e", "-E") or word.startswith(("-e", "-E")):
+            return None, True
+        i += 2 if word in ("-I", "-r", "-M") else 1
+    if i < len(words) and words[i] not in ("-", "-s"):
+        return words[i], False
+    return None, False
+
+
+def _resolve(pid: int, path: str) -> str | None:
+    """An absolute path for the script `path` of process `pid`.
+
+    A relative path is matched against the files the process has open (bash keeps its
+    script open, as fd 255; dash as fd 10+), so a script that cd'd elsewhere still
+    resolves right; else it is joined to the process's working directory. `/dev/fd/N`
+    (`bash <(...)`, `bash /dev/stdin < run.sh`) is the file behind it, or None (a pipe).
+    """
+    for prefix in ("/dev/fd/", "/proc/self/fd/", "/dev/stdin"):
+        if path.startswith(prefix):
+            fd = path[len(prefix):] if prefix != "/dev/stdin" else "0"
+            try:
+                target = os.readlink(f"{PROC}/{pid}/fd/{fd}")
+            except OSError:
+                return None
+            return target if target.startswith("/") and not target.startswith("/dev/") \
+                else None
+    if os.path.isabs(path):
+        return os.path.normpath(path)
+    rel = os.path.normpath(path)
+    fd_dir = f"{PROC}/{pid}/fd"
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        fds = []
+    matches = set()
+    for fd in fds:
+        try:
+            target = os.readlink(f"{fd_dir}/{fd}")
+        except OSError:
+            continue
+        if target.endswith("/" + rel) and target.startswith("/"):
+            matches.add(target)
+    if len(matches) == 1:
+        return matches.pop()
+    try:
+        cwd = os.readlink(f"{PROC}/{pid}/cwd")
+    except OSError:
+        return path
+    return os.path.normpath(os.path.join(cwd, path))
+
+
+def _stdin_script(pid: int) -> str | None:
+    """`bash < run.sh`: the script is the shell's standard input."""
+    try:
+        target = os.readlink(f"{PROC}/{pid}/fd/0")
+    except OSError:
+        return None
+    if target.startswith("/") and not target.startswith("/dev/") and os.path.isfile(target):
+        return target
+    return None
+
+
+def caller(pid: int | None = None, secrets: Iterable[str] = ()) -> dict[str, Any] | None:
+    """{"cmdline": the parent's argv (redacted), "script": the script path or None}.
+
+    When the parent only launches the drop-in (xargs, env, timeout, `sh -c '...'`), the
+    script is looked for in its parents. None when the parent cannot be read.
+    """
+    pid = os.getppid() if pid is None else pid
+    first = _cmdline(pid)
+    if first is None:
+        return None
+    argv: list[str] | None = first
+    script = None
+    for _ in range(CALLER_DEPTH):
+        if not argv:
+            break
+        found, command_string = script_argument(argv)
+        if found:
+            script = _resolve(pid, found)
+            break
+        name = _program(argv)
+        if not command_string and name in _SHELLS and len(argv) == 1:
+            script = _stdin_script(pid)
+            break
+        if not command_string and name not in _LAUNCHERS:
+            break
+        parent = _parent_of(pid)
+        if parent is None or parent <= 1:
+            break
+        pid, argv = parent, _cmdline(parent)
+    return {"cmdline": redact(first, secrets), "script": script}
+
+
+# --- the record -----------------------------------------------------------------------------
+
+def _user(environ: Mapping[str, str]) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # no passwd entry (a container): trust the environment
+        return environ.get("USER") or environ.get("LOGNAME") or str(os.getuid())
+
+
+def iso_time(when: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+
+
+def make_record(command: str, argv: list[str], backend_argv: list[str], codes: list[str],
+                backend_path: str | None, backend_version: str | None, status: int,
+                duration: float, environ: Mapping[str, str]) -> dict[str, Any]:
+    """One JSON-able record of a drop-in call; `time` is when the call started (UTC)."""
+    secrets = environment_secrets(environ)
+    try:
+        cwd: str | None = os.getcwd()
+    except OSError:
+        cwd = None
+    try:
+        found = caller(secrets=secrets)
+    except Exception:  # /proc oddities must never stop a call
+        found = None
+    return {
+        "time": iso_time(time.time() - max(duration, 0.0)),
+        "host": os.uname().nodename,
+        "user": _user(environ),
+        "command": command,
+        "caller": found,
+        "cwd": cwd,
+        "argv": redact(argv, secrets),
+        "backend_argv": redact(backend_argv, secrets),
+        "warnings": list(dict.fromkeys(codes)),
+        "backend": backend_path,
+        "backend_version": backend_version,
+        "status": status,
+        "duration_ms": int(round(duration * 1000)),
+    }
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def encode(record: dict[str, Any]) -> bytes:
+    """The record as one line of JSON (ASCII: undecodable argv bytes stay escaped)."""
+    text = json.dumps(record, separators=(",", ":"), ensure_ascii=True, default=str)
+    return (text + "\n").encode("ascii")
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _home(environ: Mapping[str, str]) -> str:
+    return environ.get("HOME") or os.path.expanduser("~")
+
+
+def user_log(environ: Mapping[str, str], setting: str) -> str | None:
+    """The per-user log file, or None when the `log` setting is `off`."""
+    if setting == "off":
+        return None
+    if setting:
+        if setting == "~" or setting.startswith("~/"):
+            return _home(environ) + setting[1:]
+        return os.path.expanduser(setting)
+    state = environ.get("XDG_STATE_HOME", "")
+    if not os.path.isabs(state):  # the XDG spec: relative paths are ignored
+        state = os.path.join(_home(environ), ".local", "state")
+    return os.path.join(state, "jobsub_compat", "migration.jsonl")
+
+
+def _makedirs(directory: str, mode: int) -> None:
+    """Create `directory` and missing parents, each with `mode`."""
+    missing = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, mode)
+        except FileExistsError:
+            pass
+
+
+def _open(path: str, mode: int, shared: bool) -> int:
+    flags = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK
+             | getattr(os, "O_CLOEXEC", 0))
+    if shared:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags | os.O_EXCL, mode)
+    except FileExistsError:
+        fd = os.open(path, flags, mode)
+    else:
+        try:
+            os.fchmod(fd, mode)  # not narrowed by the umask: the site's group may read
+        except OSError:
+            pass
+    if shared:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+            os.close(fd)
+            raise PermissionError(errno.EPERM, "not a regular file of one's own")
+    return fd
+
+
+def _rotate(path: str) -> bool:
+    """Rename `path` to `path.1` (replacing it); the caller holds the lock on `path`."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        os.replace(path, path + ".1")
+    except OSError:
+        return False
+    return True
+
+
+def _write_all(fd: int, data: bytes, undo_size: int | None) -> None:
+    written = 0
+    try:
+        while written < len(data):
+            written += os.write(fd, data[written:])
+    except OSError:
+        if written and undo_size is not None:  # no half line for the next record to join
+            try:
+                os.ftruncate(fd, undo_size)
+            except OSError:
+                pass
+        raise
+
+
+def append(path: str, data: bytes, mode: int = USER_MODE, shared: bool = False,
+           limit: int | None = None) -> None:
+    """Append one line to `path` atomically, rotating first when it would exceed `limit`.
+
+    Raises OSError when the file cannot be written.
+    """
+    import fcntl
+
+    limit = MAX_BYTES if limit is None else limit
+    attempts = 8
+    for attempt in range(attempts):
+        fd = _open(path, mode, shared)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                locked = True
+            except OSError:  # no locks here (some NFS mounts): append, never rotate
+                locked = False
+            st = os.fstat(fd)
+            regular = stat.S_ISREG(st.st_mode)
+            if locked and regular and attempt < attempts - 1:
+                try:
+                    now = os.stat(path)
+                    moved = (now.st_ino, now.st_dev) != (st.st_ino, st.st_dev)
+                except FileNotFoundError:
+                    moved = True
+                if moved:  # rotated while this writer waited for the lock
+                    continue
+                if st.st_size and st.st_size + len(data) > limit and _rotate(path):
+                    continue
+            _write_all(fd, data, st.st_size if locked and regular else None)
+            return
+        finally:
+            os.close(fd)
+
+
+def _send_syslog(line: str) -> None:
+    import syslog
+
+    syslog.openlog(ident="jobsub-compat", logoption=syslog.LOG_PID,
+                   facility=syslog.LOG_USER)
+    try:
+        syslog.syslog(syslog.LOG_INFO, line)
+    finally:
+        syslog.closelog()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__
+
+
+def write(record: dict[str, Any], environ: Mapping[str, str]) -> str | None:
+    """Append the record to every configured destination.
+
+    Returns None, or one warning line (no code) when a destination could not be written.
+    Never raises.
+    """
+    problems: list[str] = []
+    advice: list[str] = []
+    try:
+        values = config.settings(environ)
+        data = encode(record)
+    except Exception as exc:  # logging never breaks a call
+        return (f"cannot write the migration log ({_reason(exc)}); the job goes on. "
+                "Set JOBSUB_COMPAT_LOG to a writable file or off.")
+    path = user_log(environ, values["log"].value)
+    if path is not None:
+        try:
+            _makedirs(os.path.dirname(os.path.abspath(path)), 0o700)
+            append(path, data, USER_MODE)
+        except Exception as exc:
+            problems.append(f"cannot write the migration log {_one_line(path)} "
+                            f"({_reason(exc)})")
+            advice.append("Set JOBSUB_COMPAT_LOG to a writable file or off.")
+    shared = values["log_dir"]
+    if shared.value:
+        name = _user(environ).replace("/", "_").lstrip(".") or str(os.getuid())
+        path = os.path.join(os.path.expanduser(shared.value), name + ".jsonl")
+        try:
+            append(path, data, SHARED_MODE, shared=True)
+        except Exception as exc:
+            problems.append(f"cannot write the shared migration log {_one_line(path)} "
+                            f"({_reason(exc)})")
+            advice.append(f"Ask the site to fix log_dir ({_one_line(shared.source)}).")
+    if values["syslog"].value.strip().lower() in ("on", "1", "yes", "true"):
+        try:
+            _send_syslog(data.decode("ascii").rstrip("\n"))
+        except Exception as exc:
+            problems.append(f"cannot send the migration record to syslog ({_reason(exc)})")
+    if not problems:
+        return None
+    return "; ".join(problems) + "; the job goes on." + "".join(" " + a for a in advice)

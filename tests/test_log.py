@@ -1,0 +1,749 @@
+from __future__ import annotations
+
+import base64
+import calendar
+import errno
+import json
+import multiprocessing
+import os
+import pwd
+import random
+import re
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jobsub_compat import log
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+ME = pwd.getpwuid(os.getuid()).pw_name
+ADVICE = "; the job goes on. Set JOBSUB_COMPAT_LOG to a writable file or off."
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+JWT = ".".join((_b64({"alg": "RS256", "typ": "JWT", "kid": "key-1"}),
+                _b64({"sub": "alice", "iss": "https://cilogon.org/fermilab",
+                      "scope": "compute.create storage.read:/nova"}),
+                "Qm9ndXNTaWduYXR1cmVGb3JUZXN0aW5nT25seV94eXo"))
+
+
+def record(argv: list[str] | None = None, **changes: Any) -> dict[str, Any]:
+    rec = log.make_record("jobsub_submit", argv or ["-G", "nova", "file:///x.sh"],
+                          ["/opt/lite/bin/jobsub_submit", "-G", "nova", "file:///x.sh"],
+                          ["JC104"], "/opt/lite/bin/jobsub_submit", "1.12", 0, 0.5, {})
+    rec.update(changes)
+    return rec
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    text = path.read_bytes().decode("ascii")
+    assert text == "" or text.endswith("\n")
+    found: list[dict[str, Any]] = [json.loads(line) for line in text.splitlines()]
+    return found
+
+
+def jsonl_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if ".jsonl" in p.name)
+
+
+# --- the record --------------------------------------------------------------------------
+
+
+def test_record_fields(environ: dict[str, str], tmp_path: Path,
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = time.time()
+    rec = log.make_record(
+        "jobsub_submit", ["-G", "nova", "-e", "SECRET=x", "file:///x.sh"],
+        ["/lite/jobsub_submit", "-G", "nova", "--environment=SECRET=x", "file:///x.sh"],
+        ["JC104", "JC203", "JC104"], "/lite/jobsub_submit", "1.12", 3, 1.234, environ)
+    assert list(rec) == ["time", "host", "user", "command", "caller", "cwd", "argv",
+                         "backend_argv", "warnings", "backend", "backend_version", "status",
+                         "duration_ms"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", rec["time"])
+    started = calendar.timegm(time.strptime(rec["time"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert before - 1.234 - 1 <= started <= time.time() - 1.234 + 1
+    assert rec["host"] == os.uname().nodename
+    assert rec["user"] == ME
+    assert rec["command"] == "jobsub_submit"
+    assert rec["caller"]["cmdline"] and "script" in rec["caller"]
+    assert rec["cwd"] == str(tmp_path)
+    assert rec["argv"] == ["-G", "nova", "-e", "SECRET=<redacted>", "file:///x.sh"]
+    assert rec["backend_argv"] == ["/lite/jobsub_submit", "-G", "nova",
+                                   "--environment=SECRET=<redacted>", "file:///x.sh"]
+    assert rec["warnings"] == ["JC104", "JC203"]
+    assert (rec["backend"], rec["backend_version"]) == ("/lite/jobsub_submit", "1.12")
+    assert (rec["status"], rec["duration_ms"]) == (3, 1234)
+    assert json.loads(log.encode(rec)) == rec
+    assert log.encode(rec).count(b"\n") == 1
+
+
+def test_record_no_backend(environ: dict[str, str]) -> None:
+    rec = log.make_record("jobsub_q", [], [], [], None, None, 1, 0.0, environ)
+    assert (rec["backend"], rec["backend_version"], rec["backend_argv"]) == (None, None, [])
+    assert rec["warnings"] == [] and rec["status"] == 1
+
+
+def test_record_hides_secret_environment_values(environ: dict[str, str]) -> None:
+    token = "Zm9vYmFyYmF6cXV4LXRva2Vu"  # 24 characters: too short to look random
+    env = {**environ, "BEARER_TOKEN": token, "BEARER_TOKEN_FILE": "/run/user/1000/bt_u1000"}
+    rec = log.make_record("jobsub_submit", [f"--lines=+Tok={token}", "/run/user/1000/bt_u1000"],
+                          [], [], None, None, 0, 0.0, env)
+    assert rec["argv"] == ["--lines=+Tok=<redacted>", "/run/user/1000/bt_u1000"]
+    assert token not in json.dumps(rec)
+
+
+def test_undecodable_argv_is_still_one_ascii_line() -> None:
+    rec = record(argv=[os.fsdecode(b"caf\xe9"), "tab\there", "new\nline"])
+    data = log.encode(rec)
+    assert data.count(b"\n") == 1 and data.isascii()
+    assert json.loads(data)["argv"] == rec["argv"]
+
+
+# --- redaction ---------------------------------------------------------------------------
+
+FIXES = [
+    pytest.param(["-e", "FOO=bar"], ["-e", "FOO=<redacted>"], id="e-separate"),
+    pytest.param(["-e", "FOO=a b=c"], ["-e", "FOO=<redacted>"], id="e-value-with-spaces"),
+    pytest.param(["-e", "FOO="], ["-e", "FOO=<redacted>"], id="e-empty-value"),
+    pytest.param(["--environment", "FOO=bar"], ["--environment", "FOO=<redacted>"],
+                 id="environment-separate"),
+    pytest.param(["--environment=FOO=bar"], ["--environment=FOO=<redacted>"],
+                 id="environment-equals"),
+    pytest.param(["--env=FOO=bar", "--envir", "X=1"], ["--env=FOO=<redacted>", "--envir",
+                                                       "X=<redacted>"], id="abbreviated"),
+    pytest.param(["-environment=FOO=bar"], ["-environment=FOO=<redacted>"],
+                 id="one-dash-long"),
+    pytest.param(["-eFOO=bar"], ["-eFOO=<redacted>"], id="e-glued"),
+    pytest.param(["-G", "nova", "-e", "A=1", "-e", "B", "-eC=3"],
+                 ["-G", "nova", "-e", "A=<redacted>", "-e", "B", "-eC=<redacted>"],
+                 id="several"),
+    pytest.param([JWT], ["<redacted>"], id="jwt"),
+    pytest.param([f'--lines=+MyAuth="{JWT}"'], ['--lines=+MyAuth="<redacted>"'],
+                 id="jwt-inside-a-word"),
+    pytest.param(["AAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBB.CCCCCCCCCCCCCCCCCCCC"],
+                 ["<redacted>"], id="jwt-shaped"),
+    pytest.param(["--tag=0123456789abcdef0123456789abcdef"], ["--tag=<redacted>"],
+                 id="hex-32"),
+    pytest.param(["Xk3pQ9vL2mN8rT5wY7zA1bC4dE6fG0hJ"], ["<redacted>"], id="base64-32"),
+    pytest.param(["k=Xk3pQ9vL2mN8rT5wY7zA1b/C4dE6fG0hJ+9aQ=="], ["k=<redacted>"],
+                 id="base64-padded"),
+    pytest.param(["s.AbCdEfGhIjKlMnOpQrStUvWx"], ["<redacted>"], id="vault-token-old"),
+    pytest.param(["hvs.CAESIAbCdEfGhIjKlMnOpQrSt"], ["<redacted>"], id="vault-token-hvs"),
+    pytest.param(["Authorization: Bearer abc.def"], ["Authorization: Bearer <redacted>"],
+                 id="bearer-in-a-word"),
+    pytest.param(["-H", "Bearer", "abc"], ["-H", "Bearer", "<redacted>"],
+                 id="bearer-next-word"),
+    pytest.param(["--credkey", "alice"], ["--credkey", "<redacted>"], id="credkey"),
+    pytest.param(["--credkey=alice"], ["--credkey=<redacted>"], id="credkey-equals"),
+    pytest.param(["--vaulttokenfile", "/tmp/vt"], ["--vaulttokenfile", "<redacted>"],
+                 id="vaulttokenfile"),
+    pytest.param(["--vault-token=abc"], ["--vault-token=<redacted>"], id="vault-token-opt"),
+    pytest.param(["https://alice:s3cret@example.org/path"],
+                 ["https://alice:<redacted>@example.org/path"], id="url-password"),
+    pytest.param(["--password=hunter2", "MY_TOKEN=abc123"],
+                 ["--password=<redacted>", "MY_TOKEN=<redacted>"], id="secret-assignments"),
+]
+
+
+@pytest.mark.parametrize(("words", "expected"), FIXES)
+def test_redact_fixes(words: list[str], expected: list[str]) -> None:
+    assert log.redact(words) == expected
+
+
+NOOPS = [
+    pytest.param(["-G", "nova", "-N", "10", "file:///path/to/run.sh", "arg"], id="plain"),
+    pytest.param(["-e", "FOO", "-e", "BAR"], id="e-names-only"),
+    pytest.param(["--expected-lifetime=8h", "-expected-lifetime=8h"], id="expected-lifetime"),
+    pytest.param(["-endpoint=https://fifebatch.fnal.gov:8443"], id="endpoint-not-e-glued"),
+    pytest.param(["-email=alice@fnal.gov"], id="email-not-e-glued"),
+    pytest.param(["--env", "--en=x"], id="e-without-value"),
+    pytest.param(["/pnfs/nova/scratch/users/alice/Run2024A/output_files_v2"], id="path"),
+    pytest.param(["/pnfs/nova/persistent/analysis/HighEnergyNuMIFluxSystematicsV2"],
+                 id="path-camelcase"),
+    pytest.param(["neardet_r00010000_s01_beam_caf_R17-03-01-prod3reco_v1"], id="dataset"),
+    pytest.param(["ThisIsAVeryLongCamelCaseIdentifierName2024"], id="camelcase"),
+    pytest.param(["123e4567-e89b-12d3-a456-426614174000"], id="uuid"),
+    pytest.param(["12345.0@jobsub01.fnal.gov", "fifebatch1.fnal.gov"], id="job-id-host"),
+    pytest.param(["file.tar.gz", "a.b.c"], id="dotted-words"),
+    pytest.param(["--lines=+FERMIHTC_AutoRelease=True"], id="lines"),
+    pytest.param(["-c", '(Memory > 2000)&&(TARGET.Arch == "X86_64")'], id="requirements"),
+    pytest.param(["--managed-token", "file:///x.sh"], id="flag-with-token-in-name"),
+    pytest.param(["--need-scope=storage.modify:/nova/scratch"], id="need-scope"),
+    pytest.param(["--resource-provides=usage_model=OPPORTUNISTIC,DEDICATED"], id="usage"),
+    pytest.param(["BEARER_TOKEN_FILE=/run/user/1000/bt_u1000"], id="token-file-variable"),
+    pytest.param(["https://alice@example.org/x"], id="url-user-only"),
+    pytest.param(["--credkey"], id="credkey-last-word"),
+    pytest.param(["--vaulttokenfile", "--other"], id="credential-option-then-option"),
+    pytest.param(["bearer"], id="bearer-last-word"),
+    pytest.param([], id="empty"),
+]
+
+
+@pytest.mark.parametrize("words", NOOPS)
+def test_redact_noop(words: list[str]) -> None:
+    assert log.redact(words) == words
+
+
+@pytest.mark.parametrize(("alphabet", "count"), [
+    pytest.param("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 300,
+                 id="base64"),
+    pytest.param("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 300,
+                 id="base64url"),
+    pytest.param("0123456789abcdef", 100, id="hex"),
+])
+def test_random_secrets_are_redacted(alphabet: str, count: int) -> None:
+    rng = random.Random(6)
+    for _ in range(count):
+        secret = "".join(rng.choice(alphabet) for _ in range(rng.randint(32, 64)))
+        assert log.redact([secret]) == ["<redacted>"], secret
+        assert log.redact([f"--x={secret}"]) == ["--x=<redacted>"], secret
+
+
+def test_redact_long_words_quickly() -> None:
+    words = [w * n for w in ("x", "a.", "eyJ", "tokentoken", "token=", "a://b", "Aa1", "s.",
+                             "--credkey", "-eA", "Bearer ", "/aaaaaaaaaa")
+             for n in (100000 // len(w),)]
+    start = time.perf_counter()
+    log.redact(words)
+    log.redact([w for word in words for w in ("-e", word)])
+    assert time.perf_counter() - start < 2
+
+
+def test_redact_environment_secret_values() -> None:
+    secrets = log.environment_secrets({"BEARER_TOKEN": "abcdefgh12345678",
+                                       "SHORT_TOKEN": "abc", "HOME": "/home/alice1234567",
+                                       "BEARER_TOKEN_FILE": "/run/user/1/bt_u1_xxxxxxx"})
+    assert secrets == ["abcdefgh12345678"]
+    assert log.redact(["x=abcdefgh12345678", "/home/alice1234567"], secrets) == [
+        "x=<redacted>", "/home/alice1234567"]
+
+
+# --- the caller --------------------------------------------------------------------------
+
+SCRIPT_ARGUMENTS = [
+    pytest.param(["bash", "/p/run.sh", "a"], ("/p/run.sh", False), id="bash"),
+    pytest.param(["/bin/bash", "-x", "-o", "pipefail", "run.sh"], ("run.sh", False),
+                 id="bash-options"),
+    pytest.param(["bash", "--norc", "--", "-weird.sh"], ("-weird.sh", False), id="dashdash"),
+    pytest.param(["bash", "-c", "jobsub_submit x"], (None, True), id="bash-c"),
+    pytest.param(["sh", "-ec", "jobsub_submit x"], (None, True), id="sh-ec"),
+    pytest.param(["-bash"], (None, False), id="login-shell"),
+    pytest.param(["bash", "-s", "x"], (None, False), id="bash-stdin"),
+    pytest.param(["python3.9", "-u", "-W", "ignore", "sub.py"], ("sub.py", False),
+                 id="python"),
+    pytest.param(["/usr/bin/python3", "-m", "pytest"], (None, False), id="python-m"),
+    pytest.param(["python", "-c", "x"], (None, True), id="python-c"),
+    pytest.param(["perl", "-w", "s.pl"], ("s.pl", False), id="perl"),
+    pytest.param(["perl", "-e", "x"], (None, True), id="perl-e"),
+    pytest.param(["make", "all"], (None, False), id="not-an-interpreter"),
+    pytest.param([], (None, False), id="empty"),
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), SCRIPT_ARGUMENTS)
+def test_script_argument(argv: list[str], expected: tuple[str | None, bool]) -> None:
+    assert log.script_argument(argv) == expected
+
+
+SNIPPET = textwrap.dedent("""\
+    import json, os, sys
+    sys.path.insert(0, os.environ["SRC"])
+    from jobsub_compat import log
+    rec = log.make_record("jobsub_submit", [], [], [], None, None, 0, 0.0, os.environ)
+    print(json.dumps(rec["caller"]))
+""")
+
+
+def _script(path: Path, body: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body)
+    path.chmod(0o755)
+    return path
+
+
+CALLERS = [
+    # (script name, body, how it is run, expected cmdline[0] basename)
+    pytest.param("run.sh", '#!/bin/bash\n"$PY" -c "$SNIPPET"\nexit $?\n',
+                 ["bash", "{script}"], "bash", id="bash-absolute"),
+    pytest.param("run.sh", '"$PY" -c "$SNIPPET"\nexit $?\n', ["bash", "run.sh"], "bash",
+                 id="bash-relative"),
+    pytest.param("run.sh", '#!/bin/bash\n"$PY" -c "$SNIPPET"\nexit $?\n', ["./run.sh"],
+                 "bash", id="shebang-relative"),
+    pytest.param("sub/run.sh", 'cd /\n"$PY" -c "$SNIPPET"\nexit $?\n',
+                 ["bash", "sub/run.sh"], "bash", id="bash-cd-elsewhere"),
+    pytest.param("sub/run.sh", 'cd /\n"$PY" -c "$SNIPPET"\nexit $?\n',
+                 ["/bin/sh", "./sub/run.sh"], "sh", id="sh-cd-elsewhere"),
+    pytest.param("run.sh", '("$PY" -c "$SNIPPET") &\nwait\n', ["bash", "run.sh"], "bash",
+                 id="background-subshell"),
+    pytest.param("run.sh", 'echo x | xargs -n1 "$PY" -c "$SNIPPET"\nexit $?\n',
+                 ["bash", "run.sh"], "xargs", id="through-xargs"),
+    pytest.param("submit.py",
+                 'import subprocess\nsubprocess.run(\'"$PY" -c "$SNIPPET"; true\', '
+                 'shell=True)\n', ["{python}", "submit.py"], "sh", id="python-shell-true"),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "run", "parent"), CALLERS)
+def test_caller_script(tmp_path: Path, name: str, body: str, run: list[str],
+                       parent: str) -> None:
+    script = _script(tmp_path / name, body)
+    argv = [w.format(script=script, python=sys.executable) for w in run]
+    env = {"PATH": os.environ["PATH"], "PY": sys.executable, "SNIPPET": SNIPPET, "SRC": SRC}
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["script"] == str(script)
+    assert os.path.basename(found["cmdline"][0]) == parent
+
+
+@pytest.mark.parametrize(("how", "expected"), [
+    pytest.param('bash /dev/fd/3 3< "$DIR/run.sh"', "{dir}/run.sh", id="dev-fd-file"),
+    pytest.param('bash /dev/stdin < "$DIR/run.sh"', "{dir}/run.sh", id="dev-stdin-file"),
+    pytest.param('bash < "$DIR/run.sh"', "{dir}/run.sh", id="stdin-file"),
+    pytest.param('cat "$DIR/run.sh" | bash /dev/stdin', None, id="pipe"),
+])
+def test_caller_script_from_a_descriptor(tmp_path: Path, how: str,
+                                         expected: str | None) -> None:
+    _script(tmp_path / "run.sh", '"$PY" -c "$SNIPPET"\nexit $?\n')
+    env = {"PATH": os.environ["PATH"], "PY": sys.executable, "SNIPPET": SNIPPET, "SRC": SRC,
+           "DIR": str(tmp_path)}
+    done = subprocess.run(["bash", "-c", how + "; exit $?"], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["script"] == (expected and expected.format(dir=tmp_path))
+
+
+def test_caller_cmdline_is_redacted(tmp_path: Path) -> None:
+    script = _script(tmp_path / "run.sh", '"$PY" -c "$SNIPPET"\nexit $?\n')
+    env = {"PATH": os.environ["PATH"], "PY": sys.executable, "SNIPPET": SNIPPET, "SRC": SRC}
+    done = subprocess.run(["bash", str(script), JWT], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    found = json.loads(done.stdout)
+    assert found["cmdline"] == ["bash", str(script), "<redacted>"]
+
+
+def test_caller_interactive_shell_has_no_script(tmp_path: Path) -> None:
+    env = {"PATH": os.environ["PATH"], "PY": sys.executable, "SNIPPET": SNIPPET, "SRC": SRC}
+    done = subprocess.run(["bash", "-s"], input='"$PY" -c "$SNIPPET"\nexit $?\n',
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert json.loads(done.stdout) == {"cmdline": ["bash", "-s"], "script": None}
+
+
+def test_caller_unknown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(log, "PROC", str(tmp_path / "noproc"))
+    assert log.make_record("jobsub_q", [], [], [], None, None, 0, 0.0, {})["caller"] is None
+
+
+# --- destinations ------------------------------------------------------------------------
+
+def _state(environ: dict[str, str]) -> Path:
+    return Path(environ["HOME"]) / ".local" / "state" / "jobsub_compat" / "migration.jsonl"
+
+
+@pytest.mark.parametrize(("changes", "where"), [
+    pytest.param({}, "{home}/.local/state/jobsub_compat/migration.jsonl", id="default"),
+    pytest.param({"XDG_STATE_HOME": "{tmp}/xdg"}, "{tmp}/xdg/jobsub_compat/migration.jsonl",
+                 id="xdg"),
+    pytest.param({"XDG_STATE_HOME": "relative/xdg"},
+                 "{home}/.local/state/jobsub_compat/migration.jsonl", id="xdg-relative"),
+    pytest.param({"JOBSUB_COMPAT_LOG": "{tmp}/mine/m.jsonl"}, "{tmp}/mine/m.jsonl",
+                 id="override"),
+    pytest.param({"JOBSUB_COMPAT_LOG": "~/logs/m.jsonl"}, "{home}/logs/m.jsonl",
+                 id="override-tilde"),
+])
+def test_destination(environ: dict[str, str], tmp_path: Path, changes: dict[str, str],
+                     where: str) -> None:
+    fill = {"home": environ["HOME"], "tmp": str(tmp_path)}
+    env = {**environ, **{k: v.format(**fill) for k, v in changes.items()}}
+    rec = record()
+    assert log.write(rec, env) is None
+    expected = Path(where.format(**fill))
+    assert lines(expected) == [rec]
+    assert jsonl_files(tmp_path) == [expected]
+    assert stat.S_IMODE(expected.stat().st_mode) == 0o600
+    assert log.write(record(status=7), env) is None
+    assert [r["status"] for r in lines(expected)] == [0, 7]
+
+
+def test_created_state_directories_are_private(environ: dict[str, str]) -> None:
+    old = os.umask(0o022)
+    try:
+        assert log.write(record(), environ) is None
+    finally:
+        os.umask(old)
+    path = _state(environ)
+    for directory in (path.parent, path.parent.parent, path.parent.parent.parent):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+
+
+def test_log_off(environ: dict[str, str], tmp_path: Path) -> None:
+    assert log.write(record(), {**environ, "JOBSUB_COMPAT_LOG": "off"}) is None
+    assert jsonl_files(tmp_path) == []
+
+
+def test_log_from_user_config(environ: dict[str, str], tmp_path: Path) -> None:
+    conf = Path(environ["XDG_CONFIG_HOME"]) / "jobsub_compat.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(f"log = {tmp_path}/conf.jsonl\n")
+    assert log.write(record(), environ) is None
+    assert jsonl_files(tmp_path) == [tmp_path / "conf.jsonl"]
+
+
+def _site(environ: dict[str, str], text: str) -> None:
+    Path(environ["JOBSUB_COMPAT_SITE_CONFIG"]).write_text(text)
+
+
+def test_shared_log_dir(environ: dict[str, str], tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    _site(environ, f"[jobsub_compat]\nlog_dir = {shared}\n")
+    rec = record()
+    old = os.umask(0o077)
+    try:
+        assert log.write(rec, environ) is None
+    finally:
+        os.umask(old)
+    mine = shared / f"{ME}.jsonl"
+    assert lines(mine) == [rec]
+    assert lines(_state(environ)) == [rec]
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o640
+
+
+def test_shared_log_dir_only(environ: dict[str, str], tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    _site(environ, f"log_dir = {shared}\n")
+    assert log.write(record(), {**environ, "JOBSUB_COMPAT_LOG": "off"}) is None
+    assert jsonl_files(tmp_path) == [shared / f"{ME}.jsonl"]
+
+
+def test_shared_log_dir_setgid_group(environ: dict[str, str], tmp_path: Path) -> None:
+    groups = [g for g in os.getgroups() if g != os.getgid()]
+    if os.geteuid() != 0 and not groups:
+        pytest.skip("needs a second group (or root) to tell the directory's group apart")
+    group = groups[0] if groups and os.geteuid() != 0 else 4242
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chown(shared, -1, group)
+    shared.chmod(0o2770)
+    _site(environ, f"log_dir = {shared}\n")
+    assert log.write(record(), environ) is None
+    st = (shared / f"{ME}.jsonl").stat()
+    assert st.st_gid == group != os.getgid()
+    assert stat.S_IMODE(st.st_mode) == 0o640
+
+
+@pytest.mark.parametrize("plant", ["symlink", "foreign-owner"])
+def test_shared_log_dir_refuses_planted_files(environ: dict[str, str], tmp_path: Path,
+                                              plant: str) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("keep\n")
+    target = shared / f"{ME}.jsonl"
+    if plant == "symlink":
+        target.symlink_to(victim)
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("only root can make a file owned by another user")
+        target.write_text("")
+        os.chown(target, 4242, -1)
+    _site(environ, f"log_dir = {shared}\n")
+    message = log.write(record(), environ)
+    assert message is not None
+    assert message.startswith(f"cannot write the shared migration log {target} (")
+    assert "log_dir (site config " in message
+    assert victim.read_text() == "keep\n"
+    assert target.is_symlink() or target.read_text() == ""
+    assert len(lines(_state(environ))) == 1  # the per-user log still got it
+
+
+# --- concurrency and rotation ------------------------------------------------------------
+
+WRITER = textwrap.dedent("""\
+    import os, sys, time
+    sys.path.insert(0, os.environ["SRC"])
+    from jobsub_compat import log
+    rec = log.make_record("jobsub_submit", ["-N", os.environ["N"], "x" * 8000], [], [],
+                          None, None, 0, 0.0, os.environ)
+    go = os.environ["GO"]
+    while not os.path.exists(go):
+        time.sleep(0.001)
+    message = log.write(rec, os.environ)
+    sys.exit(0 if message is None else message)
+""")
+
+
+def test_fifty_processes_append(environ: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    go = tmp_path / "go"
+    env = {**environ, "SRC": SRC, "GO": str(go), "JOBSUB_COMPAT_LOG": str(path)}
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER], env={**env, "N": str(n)})
+             for n in range(50)]
+    time.sleep(0.5)
+    go.touch()
+    assert [p.wait(timeout=120) for p in procs] == [0] * 50
+    found = lines(path)
+    assert len(found) == 50
+    assert sorted(int(r["argv"][1]) for r in found) == list(range(50))
+
+
+def _write_all(recs: list[dict[str, Any]], env: dict[str, str], barrier: Any,
+               results: Any) -> None:
+    barrier.wait()
+    results.put([log.write(rec, env) for rec in recs])
+
+
+def _records(count: int) -> list[dict[str, Any]]:
+    return [record(argv=["-N", f"{n:04d}", "x" * 300]) for n in range(count)]
+
+
+def test_rotation_under_concurrency(environ: dict[str, str], tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """50 processes append 20 records each; the 601st record rotates the file, once."""
+    path = tmp_path / "m.jsonl"
+    env = {**environ, "JOBSUB_COMPAT_LOG": str(path)}
+    recs = _records(1000)
+    size = len(log.encode(recs[0]))
+    assert {len(log.encode(r)) for r in recs} == {size}
+    monkeypatch.setattr(log, "MAX_BYTES", 600 * size + size // 2)
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(50), ctx.Queue()
+    procs = [ctx.Process(target=_write_all, args=(recs[n::50], env, barrier, results))
+             for n in range(50)]
+    for p in procs:
+        p.start()
+    messages = [m for _ in procs for m in results.get(timeout=120)]
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0] * 50
+    assert messages == [None] * 1000
+    old, new = lines(Path(f"{path}.1")), lines(path)
+    assert (len(old), len(new)) == (600, 400)
+    assert sorted(r["argv"][1] for r in old + new) == [f"{n:04d}" for n in range(1000)]
+    assert jsonl_files(tmp_path) == [path, Path(f"{path}.1")]
+
+
+def test_writer_waiting_during_rotation_reopens(environ: dict[str, str], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that opened the file, then waited for the lock while another writer
+    rotated it, writes into the new file, not into the rotated one."""
+    import fcntl
+
+    path = tmp_path / "m.jsonl"
+    env = {**environ, "JOBSUB_COMPAT_LOG": str(path)}
+    assert log.write(record(status=1), env) is None
+    real = fcntl.flock
+    calls: list[int] = []
+
+    def rotate_first(fd: int, operation: int) -> None:
+        if not calls:  # meanwhile, another writer rotates and writes a record
+            os.rename(path, f"{path}.1")
+            path.write_bytes(log.encode(record(status=2)))
+        calls.append(fd)
+        real(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", rotate_first)
+    assert log.write(record(status=3), env) is None
+    monkeypatch.undo()
+    assert len(calls) == 2
+    assert [r["status"] for r in lines(Path(f"{path}.1"))] == [1]
+    assert [r["status"] for r in lines(path)] == [2, 3]
+
+
+def test_rotation_keeps_one_old_file(environ: dict[str, str], tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.jsonl"
+    env = {**environ, "JOBSUB_COMPAT_LOG": str(path)}
+    recs = _records(7)
+    size = len(log.encode(recs[0]))
+    monkeypatch.setattr(log, "MAX_BYTES", 2 * size)
+    for rec in recs:
+        assert log.write(rec, env) is None
+    assert [r["argv"][1] for r in lines(Path(f"{path}.1"))] == ["0004", "0005"]
+    assert [r["argv"][1] for r in lines(path)] == ["0006"]
+    assert jsonl_files(tmp_path) == [path, Path(f"{path}.1")]
+
+
+def test_oversized_record_still_written(environ: dict[str, str], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.jsonl"
+    monkeypatch.setattr(log, "MAX_BYTES", 10)
+    env = {**environ, "JOBSUB_COMPAT_LOG": str(path)}
+    assert log.write(record(), env) is None  # an empty file is never rotated
+    assert log.write(record(status=1), env) is None
+    assert [r["status"] for r in lines(path)] == [1]
+    assert [r["status"] for r in lines(Path(f"{path}.1"))] == [0]
+
+
+# --- failures ----------------------------------------------------------------------------
+
+def _raise(code: int) -> Any:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(code, os.strerror(code))
+    return fail
+
+
+@pytest.mark.parametrize("case", ["readonly-dir", "sysfs", "erofs", "enospc", "dev-full",
+                                  "parent-is-a-file"])
+def test_unwritable_log(environ: dict[str, str], tmp_path: Path,
+                        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                        case: str) -> None:
+    path = tmp_path / "ro" / "m.jsonl"
+    reason = "Permission denied"
+    if case == "readonly-dir":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only directories (see erofs and sysfs)")
+        path.parent.mkdir()
+        path.parent.chmod(0o555)
+    elif case == "sysfs":
+        if not os.path.isdir("/sys/kernel"):
+            pytest.skip("no sysfs")
+        path = Path("/sys/kernel/jobsub_compat_test/m.jsonl")
+        reason = "("  # EACCES or EPERM or EROFS, depending on the kernel
+    elif case == "erofs":
+        monkeypatch.setattr(log.os, "open", _raise(errno.EROFS))
+        reason = os.strerror(errno.EROFS)
+    elif case == "enospc":
+        monkeypatch.setattr(log.os, "write", _raise(errno.ENOSPC))
+        reason = os.strerror(errno.ENOSPC)
+    elif case == "dev-full":
+        path = Path("/dev/full")
+        reason = os.strerror(errno.ENOSPC)
+    else:
+        (tmp_path / "ro").write_text("a file")
+        reason = os.strerror(errno.ENOTDIR)
+    message = log.write(record(), {**environ, "JOBSUB_COMPAT_LOG": str(path)})
+    monkeypatch.undo()
+    assert message is not None
+    assert message.startswith(f"cannot write the migration log {path} (")
+    assert reason in message
+    assert message.endswith(ADVICE)
+    assert "\n" not in message and "Traceback" not in message
+    assert capsys.readouterr() == ("", "")
+
+
+def test_full_disk_leaves_no_half_line(environ: dict[str, str], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.jsonl"
+    env = {**environ, "JOBSUB_COMPAT_LOG": str(path)}
+    assert log.write(record(status=1), env) is None
+    real = os.write
+    calls = []
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(log.os, "write", half_then_full)
+    message = log.write(record(status=2), env)
+    monkeypatch.undo()
+    assert message is not None and "No space left on device" in message
+    assert len(calls) == 2
+    assert log.write(record(status=3), env) is None
+    assert [r["status"] for r in lines(path)] == [1, 3]
+
+
+def test_two_failures_one_message(environ: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    _site(environ, f"log_dir = {tmp_path}/missing\n")
+    message = log.write(record(), {**environ, "JOBSUB_COMPAT_LOG": f"{tmp_path}/file/m"})
+    assert message == (
+        f"cannot write the migration log {tmp_path}/file/m (Not a directory); cannot write "
+        f"the shared migration log {tmp_path}/missing/{ME}.jsonl (No such file or "
+        "directory); the job goes on. Set JOBSUB_COMPAT_LOG to a writable file or off. "
+        f"Ask the site to fix log_dir (site config {environ['JOBSUB_COMPAT_SITE_CONFIG']}).")
+
+
+def test_unserializable_record_does_not_raise(environ: dict[str, str]) -> None:
+    class Odd:
+        def __repr__(self) -> str:
+            return "odd"
+
+    assert log.write(record(status=Odd()), environ) is None
+    assert lines(_state(environ))[0]["status"] == "odd"
+
+
+# --- syslog ------------------------------------------------------------------------------
+
+class FakeSyslog(types.ModuleType):
+    LOG_PID, LOG_USER, LOG_INFO = 1, 8, 6
+
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__("syslog")
+        self.calls: list[tuple[Any, ...]] = []
+        self.fail = fail
+
+    def openlog(self, ident: str, logoption: int, facility: int) -> None:
+        self.calls.append(("openlog", ident, logoption, facility))
+
+    def syslog(self, priority: int, message: str) -> None:
+        if self.fail:
+            raise OSError(errno.ENOENT, "No such file or directory")
+        self.calls.append(("syslog", priority, message))
+
+    def closelog(self) -> None:
+        self.calls.append(("closelog",))
+
+
+@pytest.mark.parametrize(("source", "sent"), [
+    pytest.param("env", True, id="environment"),
+    pytest.param("site", True, id="site-config"),
+    pytest.param("", False, id="off-by-default"),
+])
+def test_syslog(environ: dict[str, str], monkeypatch: pytest.MonkeyPatch, source: str,
+                sent: bool) -> None:
+    fake = FakeSyslog()
+    monkeypatch.setitem(sys.modules, "syslog", fake)
+    env = {**environ, "JOBSUB_COMPAT_LOG": "off"}
+    if source == "env":
+        env["JOBSUB_COMPAT_SYSLOG"] = "on"
+    elif source == "site":
+        _site(environ, "syslog = on\n")
+    rec = record(argv=["-e", "A=secret"])
+    assert log.write(rec, env) is None
+    if not sent:
+        assert fake.calls == []
+        return
+    assert fake.calls[0] == ("openlog", "jobsub-compat", fake.LOG_PID, fake.LOG_USER)
+    assert fake.calls[1][:2] == ("syslog", fake.LOG_INFO)
+    assert "\n" not in fake.calls[1][2]
+    assert json.loads(fake.calls[1][2]) == rec
+    assert "secret" not in fake.calls[1][2]
+    assert fake.calls[2] == ("closelog",)
+
+
+def test_syslog_failure_is_a_warning(environ: dict[str, str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "syslog", FakeSyslog(fail=True))
+    env = {**environ, "JOBSUB_COMPAT_SYSLOG": "on"}
+    message = log.write(record(), env)
+    assert message == ("cannot send the migration record to syslog (No such file or "
+                       "directory); the job goes on.")
+    assert len(lines(_state(environ))) == 1
+
+
+# --- cost --------------------------------------------------------------------------------
+
+def test_import_is_light() -> None:
+    code = (f"import sys; sys.path.insert(0, {SRC!r}); import jobsub_compat.log; "
+            "print(sorted(m for m in ('syslog', 'socket', 'fcntl', 'subprocess', 'datetime')"
+            " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
