@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # typing costs an import on every call; only the type checker
 
 
 STRICT = {"1", "yes", "true", "on"}
+# Drop-ins whose jobsub_lite command gets a credential (jobsub_lite's get_creds).
+CREDENTIALED = {"jobsub_submit", "jobsub_submit_dag", "jobsub_q", "jobsub_rm", "jobsub_hold",
+                "jobsub_release", "jobsub_fetchlog"}
 
 
 def _err(text: str) -> None:
@@ -45,7 +48,22 @@ def plan_for(command: str, translate: Translate, argv: list[str],
         found, missing = None, str(exc)
     plan = translate(argv, environ, found.version if found else None,
                      found.path if found else command)
+    if command in CREDENTIALED and plan.action == "run" and not plan.error and \
+            plan.details.get("group"):
+        credentials(plan, environ)
     return plan, found, missing
+
+
+def credentials(plan: Plan, environ: Mapping[str, str]) -> None:
+    """The token (and proxy) jobsub_lite will use for this call: tokens.preflight."""
+    from . import tokens
+
+    checked = tokens.preflight(plan.details["group"], plan.details.get("role"), environ)
+    plan.env.update(checked.env)
+    for code, message in checked.warnings:
+        plan.warn(code, message)
+    if checked.role and plan.backend_argv:
+        plan.backend_argv.insert(1, f"--role={checked.role}")
 
 
 def version_line(command: str, found: backend.Backend | None) -> str:

@@ -93,6 +93,9 @@ def render() -> str:
     out.append("## Codes not tied to one option\n")
     out.append("| code | meaning |")
     out.append("|---|---|")
-    out.extend(f"| {code} | {_cell(text)} |" for code, text in sorted(GENERAL_CODES.items()))
+    from .tokens import CODES as CREDENTIAL_CODES
+
+    codes = {**GENERAL_CODES, **CREDENTIAL_CODES}
+    out.extend(f"| {code} | {_cell(text)} |" for code, text in sorted(codes.items()))
     out.append(NOTES)
     return "\n".join(out)

@@ -100,6 +100,10 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
                 plan.warn(row.code or "", f"{item.seen} {row.reason}; dropped. {row.fix}")
                 parsed.items.remove(item)
         body(plan, parsed, grammar, environ)
+        plan.details.setdefault("group", group_of(parsed, environ, required=False) or "")
+        roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
+        if roles:
+            plan.details.setdefault("role", roles[-1])
     except Unavailable as exc:
         plan.error, plan.exit_code, plan.backend_argv = str(exc), 1, []
     except UsageError as exc:

@@ -265,6 +265,11 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
                          "give -G once")
     if not groups and not (environ.get("JOBSUB_GROUP") or environ.get("GROUP")):
         raise UsageError("no group: give -G GROUP or export JOBSUB_GROUP=GROUP")
+    plan.details["group"] = groups.pop() if groups else (
+        environ.get("JOBSUB_GROUP") or environ.get("GROUP") or "")
+    roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
+    if roles:
+        plan.details["role"] = roles[-1]
     if parsed.executable is None:
         if not any(i.row.key == "show_parsing" for i in parsed.items):
             raise UsageError("no executable: give file://SCRIPT after the options")

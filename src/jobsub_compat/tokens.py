@@ -1,0 +1,576 @@
+"""Bearer tokens: find them as WLCG discovery and jobsub_lite do, read their claims, and
+check them before a drop-in runs jobsub_lite (the pre-flight).
+
+Two lookups matter (tokens.md §2, jobsub-lite.md §2):
+- WLCG bearer token discovery, used by condor, gfal, xrootd, htdecodetoken and the
+  voms-proxy-info drop-in: $BEARER_TOKEN (the token itself), $BEARER_TOKEN_FILE,
+  $XDG_RUNTIME_DIR/bt_u<euid>, /tmp/bt_u<euid>; whitespace stripped, empty = absent.
+- jobsub_lite: $BEARER_TOKEN_FILE if that file exists, else
+  ${TMPDIR:-/tmp}/bt_token_<issuer>_<role>_<uid> (issuer = group, samdev -> fermilab),
+  and it refuses a token whose first `wlcg.groups` entry names another group or role.
+
+Never print or log a token: only paths, claims and digests leave this module.
+
+Speed: the pre-flight runs on every jobsub_submit. Claims are read with pyjwt, whose
+import costs ~50 ms, two thirds of it for the cryptography package that only signature
+checks need; pyjwt is therefore imported with cryptography held back (it supports
+running without it), and the claims of a token already seen are kept in a small cache
+keyed by checksums of the token, so a loop of submits with the same token imports
+neither. No dataclasses or typing either (each an import on every call).
+"""
+
+from __future__ import annotations
+
+import binascii
+import os
+import re
+import stat
+import sys
+import time
+from collections.abc import Mapping
+
+from . import proxies
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from typing import Any
+
+TMP = "/tmp"  # the fixed directory of the discovery spec and jobsub_lite; tests move it
+DEFAULT_ROLE = "Analysis"
+EXPIRY_MARGIN = 600  # warn when the token has less than this many seconds left
+_WHITESPACE = " \t\n\v\f\r"  # C isspace(), as the discovery spec says
+_CACHED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "scope", "wlcg.groups", "wlcg.ver")
+_CACHE_SIZE = 16
+NO_PYJWT = "pyjwt is not installed, so its claims cannot be read"
+
+# Pre-flight (JC50x, JC51x).
+TOKEN_REDIRECTED = "JC501"
+BEARER_TOKEN_SHADOWS = "JC502"
+TOKEN_EXPIRING = "JC503"
+TOKEN_FILE_READABLE = "JC504"
+ROLE_FROM_PROXY = "JC505"
+PROXY_IN_USE = "JC506"
+PRODUCTION_PROXY = "JC507"
+TOKEN_UNUSABLE = "JC508"
+ROLE_FROM_TOKEN = "JC509"
+PROXY_EXPIRED = "JC510"
+PROXY_IS_TOKEN = "JC511"
+# Credential drop-ins (JC52x).
+KX509 = "JC520"
+CIGETCERT = "JC521"
+VOMS_PROXY_INIT = "JC522"
+VOMS_PROXY_INFO = "JC523"
+VOMS_PROXY_DESTROY = "JC524"
+X509_ONLY_OPTION = "JC525"
+LIFETIME_OPTION = "JC526"
+EXTRA_VOMS = "JC527"
+
+# What each code means, for compat-matrix.md and `jobsub-compat explain`.
+CODES: dict[str, str] = {
+    TOKEN_REDIRECTED: "`BEARER_TOKEN_FILE` holds a token of another group or role (or no "
+    "usable token): jobsub_lite would refuse it, so `BEARER_TOKEN_FILE` is pointed at "
+    "jobsub_lite's own per-group/role file `${TMPDIR:-/tmp}/bt_token_<issuer>_<role>_<uid>` "
+    "for this call (jobsub_lite gets a token there if needed); the file is left alone.",
+    BEARER_TOKEN_SHADOWS: "`BEARER_TOKEN` is set: WLCG tools (condor, gfal, xrootd) use it "
+    "before any token file, so it hides the file jobsub_lite and htgettoken use.",
+    TOKEN_EXPIRING: "The token jobsub_lite will use expires within 10 minutes or has "
+    "expired; jobsub_lite renews it only when under 60 s are left, with htgettoken "
+    "(Kerberos or a vault token needed).",
+    TOKEN_FILE_READABLE: "A bearer token file is readable by group or others; anyone who "
+    "can read it can act as you until it expires (`chmod 600`).",
+    ROLE_FROM_PROXY: "No `--role`: the legacy client used the Role of the X.509 proxy's "
+    "first VOMS FQAN, so that role is passed as `--role`.",
+    PROXY_IN_USE: "`X509_USER_PROXY` is set: jobsub_lite authenticates with tokens; a proxy "
+    "only travels with jobs where the site's jobsub_lite auth methods include `proxy`.",
+    PRODUCTION_PROXY: "A managed production proxy (`/opt/<exp>pro/<exp>pro.Production.proxy`) "
+    "is in use: production accounts get managed tokens (vault tokens pushed to the node), "
+    "used by `htgettoken --nooidc --nokerberos --credkey=...`.",
+    TOKEN_UNUSABLE: "The token jobsub_lite will read is not a JWT, has no usable "
+    "`wlcg.groups`, or names another group or role: jobsub_lite will replace or refuse it.",
+    ROLE_FROM_TOKEN: "No `--role` and no proxy role: jobsub_lite takes the role from the "
+    "token in `BEARER_TOKEN_FILE`, where the legacy client used Analysis.",
+    PROXY_EXPIRED: "The X.509 proxy carrying a role has expired: the legacy client would have "
+    "made a new one without VOMS attributes, so its role is not used.",
+    PROXY_IS_TOKEN: "`X509_USER_PROXY` names a bearer token file (often set from "
+    "`voms-proxy-info -path`): it is removed from jobsub_lite's environment, which would "
+    "otherwise treat the token file as a proxy.",
+    KX509: "kx509 (drop-in): KCA certificates are retired; htgettoken uses the Kerberos "
+    "ticket directly, so nothing is written.",
+    CIGETCERT: "cigetcert (drop-in): jobsub_lite uses tokens, so no certificate is fetched.",
+    VOMS_PROXY_INIT: "voms-proxy-init (drop-in): gets the equivalent token with htgettoken "
+    "(`-i <experiment>`, `-r <role>` unless Analysis) where jobsub_lite and WLCG tools read "
+    "it, instead of a VOMS proxy.",
+    VOMS_PROXY_INFO: "voms-proxy-info (drop-in): answers from the bearer token (FQANs, VO and "
+    "time left derived from `wlcg.groups` and `exp`) with the legacy shapes and statuses.",
+    VOMS_PROXY_DESTROY: "voms-proxy-destroy (drop-in): removes the bearer token file (and "
+    "any X.509 proxy file) instead of a proxy only; vault tokens are kept.",
+    X509_ONLY_OPTION: "A voms-proxy-init option that only shapes an X.509 proxy (`-rfc`, "
+    "`-noregen`, `-out`, `-bits`, ...) is ignored: tokens have no equivalent.",
+    LIFETIME_OPTION: "`-valid`/`-hours`/`-vomslife`: the issuer fixes an access token's "
+    "lifetime (about 3 h at Fermilab); the option is ignored.",
+    EXTRA_VOMS: "Several `-voms` options: a token is for one experiment and role, the first "
+    "one is used.",
+}
+
+
+class Found:
+    """A discovered token: where it came from, and the token (never in its repr)."""
+
+    __slots__ = ("source", "path", "token")
+
+    def __init__(self, source: str, path: str | None, token: str) -> None:
+        self.source = source  # "BEARER_TOKEN", "BEARER_TOKEN_FILE", "XDG_RUNTIME_DIR", "/tmp"
+        self.path = path  # None for $BEARER_TOKEN
+        self.token = token
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Found) and (self.source, self.path, self.token) == (
+            other.source, other.path, other.token)
+
+    def __repr__(self) -> str:
+        return f"Found(source={self.source!r}, path={self.path!r}, token=<{len(self.token)} chars>)"
+
+
+class Preflight:
+    """What a drop-in changes before it runs jobsub_lite."""
+
+    __slots__ = ("env", "warnings", "role")
+
+    def __init__(self) -> None:
+        self.env: dict[str, str | None] = {}  # None: unset
+        self.warnings: list[tuple[str, str]] = []  # (code, one line)
+        self.role: str | None = None  # pass as --role (the call had none; the proxy had one)
+
+    def warn(self, code: str, message: str) -> None:
+        self.warnings.append((code, message.replace("\n", " ")))
+
+    def __repr__(self) -> str:
+        return f"Preflight(env={self.env!r}, warnings={self.warnings!r}, role={self.role!r})"
+
+
+# -- where tokens are -------------------------------------------------------------------
+
+
+def issuer_for(group: str) -> str:
+    """jobsub_lite's vault issuer for a group: the group itself, samdev -> fermilab."""
+    return "fermilab" if group == "samdev" else group
+
+
+def read_token_file(path: str) -> str | None:
+    """The stripped token in a file; None when missing, unreadable or empty."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(1 << 16).strip(_WHITESPACE)
+    except OSError:
+        return None
+    return text or None
+
+
+def wlcg_default_path(environ: Mapping[str, str]) -> str:
+    """Discovery's default file (htgettoken's default -o when BEARER_TOKEN_FILE is unset)."""
+    name = f"bt_u{os.geteuid()}"
+    runtime = environ.get("XDG_RUNTIME_DIR", "")
+    return os.path.join(runtime, name) if runtime else os.path.join(TMP, name)
+
+
+def discover(environ: Mapping[str, str]) -> Found | None:
+    """WLCG bearer token discovery, in its order."""
+    token = environ.get("BEARER_TOKEN", "").strip(_WHITESPACE)
+    if token:
+        return Found("BEARER_TOKEN", None, token)
+    candidates = [("BEARER_TOKEN_FILE", environ.get("BEARER_TOKEN_FILE", ""))]
+    if environ.get("XDG_RUNTIME_DIR"):
+        candidates.append(("XDG_RUNTIME_DIR",
+                           os.path.join(environ["XDG_RUNTIME_DIR"], f"bt_u{os.geteuid()}")))
+    candidates.append(("/tmp", os.path.join(TMP, f"bt_u{os.geteuid()}")))
+    for source, path in candidates:
+        text = read_token_file(path) if path else None
+        if text:
+            return Found(source, path, text)
+    return None
+
+
+def discover_file(environ: Mapping[str, str]) -> Found | None:
+    """Discovery without $BEARER_TOKEN: the file htgettoken wrote and BEARER_TOKEN hides."""
+    return discover({k: v for k, v in environ.items() if k != "BEARER_TOKEN"})
+
+
+def lite_default_path(issuer: str, role: str, environ: Mapping[str, str]) -> str:
+    """jobsub_lite's own token file for an issuer and role."""
+    tmp = environ.get("TMPDIR", "/tmp")
+    return f"{tmp}/bt_token_{issuer}_{role}_{os.getuid()}"
+
+
+def default_role_file(group: str, environ: Mapping[str, str]) -> str | None:
+    """jobsub_lite's default role for a group (pushed by managed tokens, or the user's)."""
+    uid = os.getuid()
+    home = environ.get("HOME", os.path.expanduser("~"))
+    for directory in (TMP, os.path.join(home, ".config")):
+        path = os.path.join(directory, f"jobsub_default_role_{group}_{uid}")
+        try:
+            if os.stat(path).st_uid != uid:
+                continue
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                role = handle.read(256).strip()
+        except OSError:
+            continue
+        if role:
+            return role
+    return None
+
+
+# -- claims -----------------------------------------------------------------------------
+
+_JWT: Any = None
+
+
+def _pyjwt() -> Any:
+    """pyjwt, imported without cryptography unless something already loaded it.
+
+    pyjwt imports cryptography only to offer signature algorithms and works without it;
+    reading claims needs none, and holding it back saves ~25 ms per call. The modules
+    are then dropped from sys.modules so that any later `import jwt` gets a full pyjwt.
+    """
+    global _JWT
+    if _JWT is not None:
+        return _JWT
+    if "jwt" in sys.modules:
+        _JWT = sys.modules["jwt"]
+        return _JWT
+    hold_back = "cryptography" not in sys.modules
+    if hold_back:
+        sys.modules["cryptography"] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        import jwt
+    finally:
+        if hold_back:
+            del sys.modules["cryptography"]
+            for name in [n for n in sys.modules if n == "jwt" or n.startswith("jwt.")]:
+                del sys.modules[name]
+    _JWT = jwt
+    return _JWT
+
+
+def decode(token: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The token's claims, or None and why not.
+
+    No signature check, on purpose: the shim only routes calls and warns. The schedd,
+    the credd and the storage endpoints verify every token they are given, and a token
+    that fails there fails exactly as it would without the shim.
+    """
+    try:
+        jwt = _pyjwt()
+    except ImportError:
+        return None, NO_PYJWT
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        return None, f"it is not a JWT ({type(exc).__name__})"
+    if not isinstance(claims, dict):
+        return None, "its payload is not a JSON object"
+    return claims, None
+
+
+def _cache_path(environ: Mapping[str, str]) -> str:
+    home = environ.get("HOME", os.path.expanduser("~"))
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+    return os.path.join(base, "jobsub_compat", "token-claims.json")
+
+
+def _load_cache(path: str) -> dict[str, Any]:
+    import json  # only when there is a token to look up
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _store_cache(path: str, cache: dict[str, Any]) -> None:
+    import json
+
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(cache, handle)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an unwritable cache only costs a decode next time
+
+
+def cache_key(token: str) -> str:
+    """The claims cache's key: length and two CRC-32s (forward and backward) of the token.
+
+    Not a secure hash, on purpose: hashlib costs an OpenSSL load on every call, and the
+    cache is no security boundary (claims are read unverified anyway, from a file the
+    user controls). 64 bits of checksum over a 16-entry cache make a collision moot.
+    """
+    data = token.encode("utf-8", "surrogateescape")
+    return f"{len(data)}-{binascii.crc32(data):08x}-{binascii.crc32(data[::-1]):08x}"
+
+
+def claims(token: str, environ: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+    """decode(), through a cache of claims keyed by cache_key() (never the token)."""
+    key = cache_key(token)
+    path = _cache_path(environ)
+    cache = _load_cache(path)
+    hit = cache.get(key)
+    if isinstance(hit, dict):
+        return hit, None
+    found, problem = decode(token)
+    if found is not None:
+        kept = {name: found[name] for name in _CACHED_CLAIMS if name in found}
+        fresh = {key: kept}
+        fresh.update((k, v) for k, v in list(cache.items())[:_CACHE_SIZE - 1] if k != key)
+        _store_cache(path, fresh)
+        return kept, None
+    return None, problem
+
+
+def group_and_role(payload: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(group, role) as jobsub_lite reads `wlcg.groups`: the first `/<grp>/<role>` entry,
+    else the first `/<grp>` with role Analysis; None when the claim is missing or malformed."""
+    groups = payload.get("wlcg.groups")
+    if not groups or not isinstance(groups, list):
+        return None
+    names = [g for g in groups if isinstance(g, str)]
+    for name in names:
+        match = re.match(r"/(.+)/(.+)", name)
+        if match:
+            return match.group(1), match.group(2)
+    for name in names:
+        match = re.match(r"/(.+)", name)
+        if match:
+            return match.group(1), DEFAULT_ROLE
+    return None
+
+
+def seconds_left(payload: Mapping[str, Any], now: float | None = None) -> float | None:
+    exp = payload.get("exp")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        return None
+    return float(exp) - (time.time() if now is None else now)
+
+
+def same(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+def readable_by_others(path: str) -> str | None:
+    """The file's mode as octal text when group or others may read it."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+    return f"{mode:04o}" if mode & 0o044 else None
+
+
+def _duration(seconds: float) -> str:
+    seconds = abs(int(seconds))
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+# -- the pre-flight ---------------------------------------------------------------------
+
+
+def _check(path: str, issuer: str, role: str | None, environ: Mapping[str, str]
+           ) -> tuple[dict[str, Any] | None, str | None]:
+    """The claims of the token in `path`, and why jobsub_lite would not accept it for
+    (issuer, role) (role None: any role, as jobsub_lite then takes the token's own)."""
+    token = read_token_file(path)
+    if token is None:
+        return None, "it is empty"
+    payload, problem = claims(token, environ)
+    if payload is None:
+        return None, problem
+    found = group_and_role(payload)
+    if found is None:
+        return payload, "its wlcg.groups claim is missing or malformed"
+    token_group, token_role = found
+    if not same(token_group, issuer) or (role is not None and not same(token_role, role)):
+        return payload, f"it is for group {token_group} role {token_role}"
+    return payload, None
+
+
+def _proxy_checks(result: Preflight, role: str | None, environ: Mapping[str, str],
+                  now: float) -> str | None:
+    """Warnings about X.509 proxies; the role the legacy client would have taken."""
+    named = environ.get("X509_USER_PROXY", "")
+    if named:
+        experiment = proxies.production_experiment(named)
+        if os.path.isfile(named) and proxies.load(named) is None and read_token_file(named):
+            result.env["X509_USER_PROXY"] = None
+            result.warn(PROXY_IS_TOKEN, f"X509_USER_PROXY={named} is a bearer token file, not "
+                        "a proxy; unset for jobsub_lite. Use BEARER_TOKEN_FILE for tokens")
+        elif experiment:
+            result.warn(PRODUCTION_PROXY, f"X509_USER_PROXY={named} is the managed production "
+                        f"proxy of {experiment}pro; jobsub_lite uses tokens now: move "
+                        f"{experiment}pro to managed tokens (htgettoken -i {experiment} -r "
+                        "production --nooidc --nokerberos --credkey=...)")
+        else:
+            result.warn(PROXY_IN_USE, f"X509_USER_PROXY={named} is set; jobsub_lite uses "
+                        "tokens now (the proxy only goes along where the site's auth methods "
+                        "include proxy); get tokens with htgettoken")
+    if role:
+        return None
+    proxy = proxies.find(environ)
+    if proxy is None or not proxy.fqans:
+        return None
+    proxy_role = proxies.role_of(proxy.fqans[0])
+    if not proxy_role:
+        return None
+    if proxy.seconds_left(now) <= 0:
+        result.warn(PROXY_EXPIRED, f"the proxy {proxy.path} (FQAN {proxy.fqans[0]}) has "
+                    "expired, so its role is not used; give --role if you meant it")
+        return None
+    result.role = proxy_role
+    result.warn(ROLE_FROM_PROXY, f"no --role: the legacy client used the role of the proxy "
+                f"{proxy.path} (FQAN {proxy.fqans[0]}); passing --role={proxy_role}. "
+                f"Add --role={proxy_role} to the command")
+    return proxy_role
+
+
+def preflight(group: str, role: str | None, environ: Mapping[str, str],
+              now: float | None = None) -> Preflight:
+    """Check the credentials a jobsub_lite call of (group, role) will use."""
+    now = time.time() if now is None else now
+    result = Preflight()
+    proxy_role = _proxy_checks(result, role, environ, now)
+    issuer = issuer_for(group)
+    wanted = role or proxy_role or default_role_file(group, environ)
+    named = environ.get("BEARER_TOKEN_FILE", "")
+    in_use: str | None = None
+    payload: dict[str, Any] | None = None
+    if named and os.path.exists(named):
+        payload, problem = _check(named, issuer, wanted, environ)
+        in_use = named
+        if problem == NO_PYJWT:
+            payload = None  # cannot tell: leave the call as it is
+        elif problem and os.path.realpath(named) == os.path.realpath(
+                lite_default_path(issuer, wanted or DEFAULT_ROLE, environ)):
+            result.warn(TOKEN_UNUSABLE, f"BEARER_TOKEN_FILE={named} cannot serve this call "
+                        f"({problem}); remove it so that jobsub_lite gets a new token")
+        elif problem:
+            target = lite_default_path(issuer, wanted or DEFAULT_ROLE, environ)
+            result.env["BEARER_TOKEN_FILE"] = target
+            result.warn(TOKEN_REDIRECTED, f"BEARER_TOKEN_FILE={named} cannot serve this call "
+                        f"({problem}; this call is group {group} role "
+                        f"{wanted or DEFAULT_ROLE}): jobsub_lite would refuse or overwrite "
+                        f"it; using {target} instead. Set BEARER_TOKEN_FILE per group and "
+                        "role in the script")
+            in_use = target
+            payload = None
+            if os.path.exists(target):
+                payload, problem = _check(target, issuer, wanted or DEFAULT_ROLE, environ)
+                if problem and problem != NO_PYJWT:
+                    result.warn(TOKEN_UNUSABLE, f"{target} cannot serve this call either "
+                                f"({problem}); remove it so that jobsub_lite gets a new token")
+        elif not wanted and payload is not None:
+            found = group_and_role(payload)
+            if found and not same(found[1], DEFAULT_ROLE):
+                result.warn(ROLE_FROM_TOKEN, f"no --role: jobsub_lite takes role "
+                            f"{found[1].capitalize()} from the token in BEARER_TOKEN_FILE "
+                            f"({named}); the legacy client used Analysis. Give --role "
+                            "explicitly")
+    else:
+        path = lite_default_path(issuer, wanted or DEFAULT_ROLE, environ)
+        if os.path.exists(path):
+            in_use = path
+            payload, problem = _check(path, issuer, wanted or DEFAULT_ROLE, environ)
+            if problem and problem != NO_PYJWT:
+                result.warn(TOKEN_UNUSABLE, f"jobsub_lite's token file {path} cannot serve "
+                            f"this call ({problem}); remove it so that jobsub_lite gets a new "
+                            "token")
+    if payload is not None and in_use is not None:
+        left = seconds_left(payload, now)
+        if left is not None and left < EXPIRY_MARGIN:
+            when = (f"expired {_duration(left)} ago" if left <= 0
+                    else f"expires in {_duration(left)}")
+            result.warn(TOKEN_EXPIRING, f"the token in {in_use} {when}; jobsub_lite renews it "
+                        "with htgettoken only under 60 s left. Run htgettoken (or kinit) first")
+    shadow = environ.get("BEARER_TOKEN", "").strip(_WHITESPACE)
+    if shadow:
+        hidden = discover_file(environ)
+        what = f"shadows {hidden.path}" if hidden else "is used before any token file"
+        differs = " and holds a different token" if hidden and hidden.token != shadow else ""
+        result.warn(BEARER_TOKEN_SHADOWS, f"BEARER_TOKEN is set: for WLCG tools it {what}"
+                    f"{differs}; jobsub_lite and htgettoken use files. Unset BEARER_TOKEN")
+    seen: set[str] = set()
+    discovered = discover_file(environ)
+    for candidate in (in_use, discovered.path if discovered else None):
+        if not candidate or os.path.realpath(candidate) in seen:
+            continue
+        seen.add(os.path.realpath(candidate))
+        mode = readable_by_others(candidate)
+        if mode:
+            result.warn(TOKEN_FILE_READABLE, f"the token file {candidate} is readable by "
+                        f"others (mode {mode}); run chmod 600 {candidate}")
+    return result
+
+
+# -- doctor -----------------------------------------------------------------------------
+
+
+def _expiry(payload: Mapping[str, Any], now: float) -> str:
+    left = seconds_left(payload, now)
+    if left is None:
+        return "no exp claim"
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(payload["exp"])))
+    return f"{stamp} (expired {_duration(left)} ago)" if left <= 0 else \
+        f"{stamp} ({_duration(left)} left)"
+
+
+def describe(environ: Mapping[str, str], now: float | None = None) -> list[tuple[str, str]]:
+    """Doctor lines about the bearer token: where, issuer, groups, scopes, expiry."""
+    now = time.time() if now is None else now
+    lines: list[tuple[str, str]] = []
+    found = discover(environ)
+    if found is None:
+        looked = ["BEARER_TOKEN", "BEARER_TOKEN_FILE"]
+        if environ.get("XDG_RUNTIME_DIR"):
+            looked.append(os.path.join(environ["XDG_RUNTIME_DIR"], f"bt_u{os.geteuid()}"))
+        looked.append(os.path.join(TMP, f"bt_u{os.geteuid()}"))
+        lines.append(("token", f"none found (looked at {', '.join(looked)}); run htgettoken "
+                      "-a htvaultprod.fnal.gov -i <experiment>"))
+    else:
+        where = found.path or "the BEARER_TOKEN variable"
+        lines.append(("token", f"{where} (from {found.source})"))
+        if found.source == "BEARER_TOKEN":
+            hidden = discover_file(environ)
+            if hidden:
+                lines.append(("BEARER_TOKEN", f"set; shadows {hidden.path}"))
+        payload, problem = claims(found.token, environ)
+        if payload is None:
+            lines.append(("token claims", f"unreadable: {problem}"))
+        else:
+            groups = payload.get("wlcg.groups")
+            pair = group_and_role(payload)
+            lines.append(("token issuer", str(payload.get("iss", "none"))))
+            lines.append(("token subject", str(payload.get("sub", "none"))))
+            lines.append(("token groups", ", ".join(map(str, groups))
+                          if isinstance(groups, list) else "none"))
+            lines.append(("token group/role", f"{pair[0]} / {pair[1]}" if pair
+                          else "unknown (jobsub_lite will refuse this token)"))
+            lines.append(("token scopes", str(payload.get("scope", "none"))))
+            lines.append(("token expiry", _expiry(payload, now)))
+        if found.path:
+            mode = readable_by_others(found.path)
+            if mode:
+                lines.append(("token file mode", f"{mode}: readable by others; chmod 600"))
+    group = environ.get("JOBSUB_GROUP") or environ.get("GROUP")
+    if group:
+        named = environ.get("BEARER_TOKEN_FILE", "")
+        if named and os.path.exists(named):
+            lines.append(("jobsub_lite token", f"{named} (BEARER_TOKEN_FILE)"))
+        else:
+            role = default_role_file(group, environ) or DEFAULT_ROLE
+            path = lite_default_path(issuer_for(group), role, environ)
+            state = "present" if os.path.exists(path) else "absent: jobsub_lite will run htgettoken"
+            lines.append(("jobsub_lite token", f"{path} for group {group} ({state})"))
+    return lines
