@@ -2,6 +2,7 @@
 
   jobsub-compat explain [--json] -- COMMAND ARG...   show a translation, run nothing
   jobsub-compat matrix                               print compat-matrix.md
+  jobsub-compat doctor                               this user's set-up, on one screen
   jobsub-compat report [--format ...] [LOG...]       what remains to migrate
 """
 
@@ -47,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                          "command, backend_argv, env, warnings, error")
     explain.add_argument("words", nargs=argparse.REMAINDER, metavar="-- COMMAND ARG...")
     sub.add_parser("matrix", help="print compat-matrix.md (generated from the option table)")
+    sub.add_parser("doctor", help="one screen: the jobsub_submit on PATH, the jobsub_lite "
+                   "behind it, token, proxy, settings and their sources, the migration log")
     sub.add_parser("report", help="what remains to migrate, from the migration log "
                    "(jobsub-compat report --help)", add_help=False)
     return parser
@@ -64,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         return status
     parser = _parser()
     args = parser.parse_args(words)
+    if args.subcommand == "doctor":
+        from . import doctor
+
+        return doctor.main()
     if args.subcommand == "matrix":
         from . import matrix
 
