@@ -49,9 +49,10 @@ def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
     if found is not None:
         out.append(("jobsub_lite", f"{found.path} version {found.version or 'unknown'} "
                                    f"(chosen by {found.source})"))
-    out += [("token " + label, value) for label, value in tokens.describe(environ)]
-    out += [("proxy " + label if label != "proxy" else label, value)
-            for label, value in proxies.describe(environ)]
+    for kind, described in (("token", tokens.describe(environ)),
+                            ("proxy", proxies.describe(environ))):
+        out += [(label if label.startswith(kind) else f"{kind} {label}", value)
+                for label, value in described]
     for label, path in config.config_files(environ):
         out.append((label, path if os.path.exists(path) else f"{path} (absent)"))
     for name, setting in config.settings(environ).items():
