@@ -76,12 +76,14 @@ def help_text(command: str) -> str:
 
 
 def translate(command: str, argv: list[str], environ: Mapping[str, str],
-              body: Body, refusal_status: int = 2) -> Plan:
+              body: Body, refusal_status: int = 2, backend_path: str | None = None) -> Plan:
     """A Plan for a locally parsed command: help and version first, then the rows'
     generic fates (refuse, drop), then `body` for the rest; usage errors end the plan.
 
-    `refusal_status` 1 is for commands whose refusals mean "no longer available"."""
+    `refusal_status` 1 is for commands whose refusals mean "no longer available";
+    `backend_path` starts the jobsub_lite argv that `body` completes."""
     plan = Plan(command)
+    plan.backend_argv = [backend_path or command]
     if any(word in ("-h", "--help") for word in argv):
         plan.action, plan.text = "print", help_text(command)
         return plan

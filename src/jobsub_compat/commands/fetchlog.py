@@ -61,12 +61,7 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
 
 def translate(argv: list[str], environ: Mapping[str, str],
               lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
-    def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
-             env: Mapping[str, str]) -> None:
-        plan.backend_argv = [backend_path]
-        _body(plan, parsed, grammar, env)
-
-    return common.translate(COMMAND, argv, environ, body)
+    return common.translate(COMMAND, argv, environ, _body, backend_path=backend_path)
 
 
 class FetchOutput:

@@ -92,17 +92,12 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     if view:
         out.words.append("-json")
     plan.mode = view
-    plan.backend_argv = [plan.backend_argv[0]] + [lite.quote_for_lite(x) for x in out.words]
+    plan.backend_argv.extend(lite.quote_for_lite(x) for x in out.words)
 
 
 def translate(argv: list[str], environ: Mapping[str, str],
               lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
-    def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
-             env: Mapping[str, str]) -> None:
-        plan.backend_argv = [backend_path]
-        _body(plan, parsed, grammar, env)
-
-    return common.translate(COMMAND, argv, environ, body)
+    return common.translate(COMMAND, argv, environ, _body, backend_path=backend_path)
 
 
 class QOutput:

@@ -90,14 +90,8 @@ def translate_for(command: str) -> common.Body:
 
 def translate(argv: list[str], environ: Mapping[str, str], lite_version: str | None = None,
               backend_path: str = "jobsub_rm", command: str = "jobsub_rm") -> Plan:
-    body = translate_for(command)
-
-    def start(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
-              env: Mapping[str, str]) -> None:
-        plan.backend_argv = [backend_path]
-        body(plan, parsed, grammar, env)
-
-    return common.translate(command, argv, environ, start)
+    return common.translate(command, argv, environ, translate_for(command),
+                            backend_path=backend_path)
 
 
 class ActionOutput:
