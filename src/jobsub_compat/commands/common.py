@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from .. import legacy, options
 from ..legacy import Parsed
 from ..options import Fate
-from ..plan import Plan
+from ..plan import Plan, one_line
 from ..rewrite import note_grammar
 from ..warnings import UsageError
 
@@ -107,9 +107,9 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
         if roles:
             plan.details.setdefault("role", roles[-1])
     except Unavailable as exc:
-        plan.error, plan.exit_code, plan.backend_argv = str(exc), 1, []
+        plan.error, plan.exit_code, plan.backend_argv = one_line(str(exc)), 1, []
     except UsageError as exc:
-        plan.error = str(exc) if exc.code is None else f"[{exc.code}] {exc}"
+        plan.error = one_line(str(exc) if exc.code is None else f"[{exc.code}] {exc}")
         plan.exit_code = refusal_status if exc.code and _refused(command, exc.code) else 2
         plan.backend_argv = []
     return plan
