@@ -58,7 +58,13 @@ def credentials(plan: Plan, environ: Mapping[str, str]) -> None:
     """The token (and proxy) jobsub_lite will use for this call: tokens.preflight."""
     from . import tokens
 
-    checked = tokens.preflight(plan.details["group"], plan.details.get("role"), environ)
+    try:
+        checked = tokens.preflight(plan.details["group"], plan.details.get("role"), environ)
+    except (OSError, ValueError) as exc:  # odd paths in the environment: say so, go on
+        plan.warn(tokens.TOKEN_UNUSABLE, f"the credentials could not be checked ({exc}); "
+                  "jobsub_lite will look for them itself. Check BEARER_TOKEN_FILE and "
+                  "X509_USER_PROXY.")
+        return
     plan.env.update(checked.env)
     for code, message in checked.warnings:
         plan.warn(code, message)

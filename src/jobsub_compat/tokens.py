@@ -161,7 +161,7 @@ def read_token_file(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             text = handle.read(1 << 16).strip(_WHITESPACE)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return None
     return text or None
 
