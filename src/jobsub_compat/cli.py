@@ -4,6 +4,7 @@
   jobsub-compat matrix                               print compat-matrix.md
   jobsub-compat doctor                               this user's set-up, on one screen
   jobsub-compat report [--format ...] [LOG...]       what remains to migrate
+  jobsub-compat migrate [--write] PATH...            rewrite scripts for jobsub_lite
 """
 
 from __future__ import annotations
@@ -52,11 +53,13 @@ def _parser() -> argparse.ArgumentParser:
                    "behind it, token, proxy, settings and their sources, the migration log")
     sub.add_parser("report", help="what remains to migrate, from the migration log "
                    "(jobsub-compat report --help)", add_help=False)
+    sub.add_parser("migrate", help="rewrite scripts into native jobsub_lite spelling "
+                   "(jobsub-compat migrate --help)", add_help=False)
     return parser
 
 
 # Subcommands with a parser of their own: everything after the name is theirs.
-OWN_PARSERS = {"report": "report"}
+OWN_PARSERS = {"report": "report", "migrate": "migrate"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,5 +97,11 @@ def render() -> str:
 
     codes = {**GENERAL_CODES, **CREDENTIAL_CODES}
     out.extend(f"| {code} | {_cell(text)} |" for code, text in sorted(codes.items()))
+    from .migrate import CODES as MIGRATE_CODES
+
+    out.append("\n## Codes of `jobsub-compat migrate` (places that need a person)\n")
+    out.append("| code | meaning |")
+    out.append("|---|---|")
+    out.extend(f"| {code} | {_cell(text)} |" for code, text in sorted(MIGRATE_CODES.items()))
     out.append(NOTES)
     return "\n".join(out)
