@@ -113,7 +113,7 @@ def report(records: int, workdir: Path) -> dict[str, object]:
 
 
 def migrate(scripts: int, workdir: Path) -> dict[str, object] | None:
-    if not (ROOT / "src" / "jobsub_compat" / "migrate.py").exists():
+    if not (ROOT / "src" / "jobsub_compat" / "migrate").exists():
         return None
     tree = workdir / "scripts"
     tree.mkdir()

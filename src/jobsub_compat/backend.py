@@ -134,7 +134,8 @@ def detect_version(path: str, environ: Mapping[str, str]) -> str | None:
         cache = {}
     if key in cache:
         return cache[key] or None
-    status, output = capture([path, "--version"], {**environ, MARKER: "version"}, timeout=60)
+    # Once per install; a backend that hangs on --version must not hold every call long.
+    status, output = capture([path, "--version"], {**environ, MARKER: "version"}, timeout=15)
     match = _VERSION_TEXT.search(output) if status == 0 else None
     version = match.group(1) if match else None
     cache[key] = version or ""

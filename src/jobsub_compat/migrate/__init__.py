@@ -1,0 +1,416 @@
+"""`jobsub-compat migrate`: rewrite legacy jobsub calls in scripts into jobsub_lite's own
+spelling, for good, with the drop-ins' own translators (the shim and this tool never
+disagree: there is no second option table here).
+
+Where calls are found:
+- shell scripts: plain command lines (backslash continuations, pipelines, `$(...)`), and
+  command strings built in a variable (`CMD="jobsub_submit ..."`, `CMD="$CMD ..."` or
+  `CMD+=" ..."`) and run as an unquoted `$CMD`;
+- Python scripts (read with `ast`): argv lists (`["jobsub_submit", "-G", "gm2", ...]`) and
+  command strings (run by os.system & co. or subprocess with shell=True, or split with
+  `"...".split()`);
+- dagNabbit DAG files (`*.dag`, files with <serial>/<parallel>, and the DAG files named
+  by a literal jobsub_submit_dag call).
+
+For each call the drop-in's translate() gives the words the shim would hand jobsub_lite
+(backend_argv[1:]). Words are compared as jobsub_lite reads them (after its own quote
+layer): when the script's words already read the same, nothing changes; otherwise the
+differing words are replaced by the translator's words, written with the quoting the
+place needs (shlex.quote on a command line; on a `$CMD` string, whose quotes stay
+literal, and in Python strings only words free of whitespace, quotes and shell syntax).
+A rewrite is kept only when the new line translates to itself (so a second run, and the
+shim if it is still on PATH, read it the same way).
+
+What cannot be shown safe is left alone and reported as `FILE:LINE: [CODE] reason`:
+words built from variables or at run time, command strings run another way, calls whose
+legacy behaviour the drop-in emulates (output formats, --jobid-output-only), and
+translator refusals. Warnings that survive the rewrite (a retired OS, say) are reported
+with their own codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NoReturn, Optional
+
+from .. import options
+from ..warnings import GENERAL_CODES
+from .core import (
+    CANNOT_WRITE,
+    CODES,
+    DAG_FILE,
+    EMULATED,
+    ENV,
+    ENV_VALUE,
+    IN_STRING,
+    JOB_ID_LINE,
+    LITE_VERSION,
+    NON_LITERAL,
+    PROG,
+    REFUSED,
+    RUNTIME,
+    UNMODELED,
+    UNREADABLE,
+    UNSTABLE,
+    Assessment,
+    Edit,
+    FileWork,
+    Report,
+    ScriptEnvironment,
+    assess,
+    lite_reading,
+    translate,
+)
+from .dag import DagScan
+from .files import Migration, Outcome, kind_of, migrate_text
+from .python import PythonScan
+from .shell import (
+    Assignment,
+    Chain,
+    Command,
+    Lexer,
+    Parser,
+    Seg,
+    ShellScan,
+    Source,
+    Token,
+    Value,
+    Word,
+)
+
+__all__ = [
+    # the command (this module)
+    "DESCRIPTION", "EPILOG", "main", "default_log", "replacement", "from_log",
+    # core: codes, translation and assessment, the edits of one file
+    "PROG", "LITE_VERSION", "NON_LITERAL", "CANNOT_WRITE", "REFUSED", "UNSTABLE", "EMULATED",
+    "UNMODELED", "IN_STRING", "DAG_FILE", "RUNTIME", "JOB_ID_LINE", "UNREADABLE", "CODES",
+    "ENV_VALUE", "ScriptEnvironment", "ENV", "translate", "lite_reading", "Assessment",
+    "assess", "Edit", "Report", "FileWork",
+    # shell: lexer, parser, ShellScan
+    "Seg", "Word", "Token", "Lexer", "Command", "Parser", "Assignment", "Value", "Source",
+    "ShellScan", "Chain",
+    # python, dag
+    "PythonScan", "DagScan",
+    # files
+    "kind_of", "Outcome", "migrate_text", "Migration",
+]
+
+# --- the command ---------------------------------------------------------------------------------
+
+DESCRIPTION = """\
+Rewrite legacy jobsub_client calls in shell scripts, Python scripts and dagNabbit DAG
+files into jobsub_lite's own spelling, with the drop-ins' translators (run `jobsub-compat
+explain` on any call to see the same translation). Each call's words are rewritten only
+where jobsub_lite would read them differently from the legacy client, and only when the
+result is literal and provably the same call; everything else is left alone and listed as
+FILE:LINE: [CODE] reason.
+"""
+
+EPILOG = """\
+Output: a unified diff on standard output (nothing is written), and on standard error the
+places that need a person and a summary. --write applies the changes, keeping the original
+as FILE.orig (an existing FILE.orig is kept; --no-backup keeps none). Running it again on
+its output changes nothing.
+
+--from-log lists the scripts the migration log saw (the caller's script, else its command
+line), with the warning codes they still caused, how often, when last, and what to write
+instead. LOG defaults to $XDG_STATE_HOME/jobsub_compat/migration.jsonl, else
+~/.local/state/jobsub_compat/migration.jsonl (or the `log` setting).
+
+Exit status: 0 when nothing would change and nothing needs a person; 1 when something
+would change (or was changed with --write), needs a person, or a file found in a directory
+or the default log cannot be read (one line); 2 for usage errors, including a PATH or LOG
+named on the command line that does not exist or cannot be read (one line, nothing done).
+
+Codes of this tool:
+""" + "\n".join(f"  {code}  {text}" for code, text in CODES.items()) + "\n"
+
+
+class _Stop(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+        raise _Stop(2)
+
+    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise _Stop(status)
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
+                     usage=f"{PROG} [--write] [--no-backup] PATH...\n"
+                           f"       {PROG} --from-log [LOG...]",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true",
+                        help="apply the changes (keeping FILE.orig) instead of printing a diff")
+    parser.add_argument("--no-backup", action="store_true",
+                        help="with --write: keep no FILE.orig")
+    parser.add_argument("--from-log", action="store_true",
+                        help="list the scripts the migration log saw and what each still needs")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="scripts, DAG files or directories (searched recursively); with "
+                             "--from-log, migration logs")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except _Stop as stop:
+        return stop.status
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def _main(argv: list[str]) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.from_log:
+        if args.write or args.no_backup:
+            parser.error("--from-log only reads the log; give --write to a PATH run")
+        return from_log(args.paths, parser)
+    if not args.paths:
+        parser.error("give the scripts, DAG files or directories to migrate (PATH...)")
+    for path in args.paths:
+        if not os.path.exists(path):
+            parser.error(f"{path}: no such file or directory")
+        if not os.access(path, os.R_OK):
+            parser.error(f"{path}: cannot read it (permission denied)")
+    migration = Migration()
+    for path in args.paths:
+        migration.path(path)
+    return _finish(migration, args.write, not args.no_backup)
+
+
+def _finish(migration: Migration, write: bool, backup: bool) -> int:
+    changed = [o for o in migration.outcomes if o.new != o.old]
+    reports = sorted(migration.failures + [r for o in migration.outcomes for r in o.reports],
+                     key=lambda r: (r.path, r.line, r.code))
+    status = 0
+    if not write:
+        for outcome in changed:
+            for line in difflib.unified_diff(outcome.old.splitlines(keepends=True),
+                                             outcome.new.splitlines(keepends=True),
+                                             outcome.path, outcome.path):
+                sys.stdout.write(line if line.endswith("\n") else
+                                 line + "\n\\ No newline at end of file\n")
+        sys.stdout.flush()
+    kept_backups: list[str] = []
+    failed = 0
+    if write:
+        for outcome in changed:
+            try:
+                kept_backups += _write(outcome, backup)
+            except OSError as exc:
+                failed += 1
+                sys.stderr.write(f"{PROG}: error: cannot write {outcome.path}: "
+                                 f"{exc.strerror or exc}\n")
+    for report in reports:
+        sys.stderr.write(report.text() + "\n")
+    rewritten = sum(o.rewritten for o in changed)
+    applied: Counter[str] = Counter()
+    for outcome in changed:
+        applied.update(outcome.applied)
+    verb = "changed" if write else "would change"
+    summary = (f"{PROG}: {len(migration.outcomes)} file(s) read, {len(changed) - failed} "
+               f"{verb}, {rewritten} call(s) rewritten")
+    if applied:
+        summary += " (" + ", ".join(f"{c} x{n}" for c, n in sorted(applied.items())) + ")"
+    people: Counter[str] = Counter(r.code for r in reports)
+    summary += f"; {len(reports)} place(s) need a person"
+    if people:
+        summary += " (" + ", ".join(f"{c} x{n}" for c, n in sorted(people.items())) + ")"
+    sys.stderr.write(summary + ".\n")
+    for path in kept_backups:
+        sys.stderr.write(f"{PROG}: kept the existing backup {path}\n")
+    if changed or reports or failed:
+        status = 1
+    return status
+
+
+def _write(outcome: Outcome, backup: bool) -> list[str]:
+    """Write the new text in place (atomically), keeping FILE.orig; the backups kept."""
+    kept = []
+    if backup:
+        orig = outcome.path + ".orig"
+        if os.path.exists(orig):
+            kept.append(orig)
+        else:
+            shutil.copy2(outcome.path, orig)
+    directory = os.path.dirname(os.path.abspath(outcome.path))
+    mode = os.stat(outcome.path).st_mode & 0o7777
+    fd, temporary = tempfile.mkstemp(prefix=".jobsub_compat_", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(outcome.new.encode("utf-8", "surrogateescape"))
+        os.chmod(temporary, mode)
+        os.replace(temporary, outcome.path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return kept
+
+
+# --- --from-log ----------------------------------------------------------------------------------
+
+def default_log(environ: Mapping[str, str]) -> str:
+    from .. import config, log
+
+    setting = config.settings(environ)["log"].value
+    path = log.user_log(environ, "" if setting == "off" else setting)
+    assert path is not None
+    return path
+
+
+def replacement(code: str, commands: set[str]) -> str:
+    """What to write instead, for a code: the fix of the option rows with that code (of the
+    commands it was seen with), else the general text of the code."""
+    tables = [options.TABLES[c] for c in sorted(commands) if c in options.TABLES] or \
+        list(options.TABLES.values())
+    fixes: dict[str, list[str]] = {}
+    for table in tables:
+        for row in table:
+            if row.code == code and row.fix:
+                names = fixes.setdefault(row.fix, [])
+                for name in row.legacy or row.lite:
+                    if name not in names:
+                        names.append(name)
+    if fixes:
+        return "; ".join(f"{', '.join(names)}: {fix}" for fix, names in fixes.items())
+    return GENERAL_CODES.get(code, "") or CODES.get(code, "")
+
+
+@dataclass
+class _Seen:
+    """What the log says about one script."""
+
+    calls: int = 0
+    last: str = ""
+    commands: set[str] = field(default_factory=set)
+    codes: dict[str, tuple[int, str]] = field(default_factory=dict)  # code -> (calls, last)
+    code_commands: dict[str, set[str]] = field(default_factory=dict)
+    latest: dict[str, tuple[str, set[str]]] = field(default_factory=dict)  # command -> call
+
+    def still(self, code: str) -> bool:
+        """Was `code` in the latest call of a command it was seen with?"""
+        return any(code in self.latest.get(c, ("", set()))[1]
+                   for c in self.code_commands.get(code, set()))
+
+
+def _caller_key(record: dict[str, object]) -> str:
+    caller = record.get("caller")
+    if isinstance(caller, dict):
+        script = caller.get("script")
+        if isinstance(script, str) and script:
+            return script
+        cmdline = caller.get("cmdline")
+        if isinstance(cmdline, list) and cmdline:
+            return shlex.join(str(x) for x in cmdline)
+        if isinstance(cmdline, str) and cmdline:
+            return cmdline
+    return "(unknown caller)"
+
+
+def from_log(logs: list[str], parser: _Parser) -> int:
+    explicit = bool(logs)
+    if not logs:
+        logs = [default_log(os.environ)]
+        if not os.path.exists(logs[0]):
+            sys.stderr.write(f"{PROG}: error: no migration log at {logs[0]} (nothing logged "
+                             "yet?); name the log files to read\n")
+            return 1
+    for name in logs:
+        if explicit and (not os.path.isfile(name) or not os.access(name, os.R_OK)):
+            parser.error(f"{name}: cannot read this log")
+    seen: dict[str, _Seen] = {}
+    skipped = 0
+    for name in logs:
+        try:
+            with open(name, "rb") as handle:
+                for raw in handle:  # streamed: only the aggregates are kept
+                    if not raw.strip():
+                        continue
+                    try:
+                        record = json.loads(raw)
+                    except ValueError:
+                        skipped += 1
+                        continue
+                    if not isinstance(record, dict):
+                        skipped += 1
+                        continue
+                    _count(seen, record)
+        except OSError as exc:
+            sys.stderr.write(f"{PROG}: error: cannot read {name}: {exc.strerror or exc}\n")
+            return 1
+    if skipped:
+        sys.stderr.write(f"{PROG}: warning: skipped {skipped} malformed line(s)\n")
+    return _render_log(seen)
+
+
+def _count(seen: dict[str, _Seen], record: dict[str, object]) -> None:
+    entry = seen.setdefault(_caller_key(record), _Seen())
+    when = record.get("time")
+    when = when if isinstance(when, str) else ""
+    entry.calls += 1
+    entry.last = max(entry.last, when)
+    command = record.get("command")
+    command = command if isinstance(command, str) and command else "(unknown command)"
+    entry.commands.add(command)
+    found = record.get("warnings")
+    codes = {c for c in (found if isinstance(found, list) else []) if isinstance(c, str) and c}
+    for code in codes:
+        calls, last = entry.codes.get(code, (0, ""))
+        entry.codes[code] = (calls + 1, max(last, when))
+        entry.code_commands.setdefault(code, set()).add(command)
+    latest = entry.latest.get(command)
+    if latest is None or when > latest[0]:
+        entry.latest[command] = (when, codes)
+    elif when == latest[0]:
+        latest[1].update(codes)
+
+
+def _render_log(seen: dict[str, _Seen]) -> int:
+    needing = sorted(k for k, v in seen.items() if any(v.still(c) for c in v.codes))
+    done = sorted(k for k in seen if k not in needing)
+    out = []
+    for key in needing + done:
+        entry = seen[key]
+        out.append(key)
+        out.append(f"  {entry.calls} call(s), last seen {entry.last or 'unknown'}; "
+                   f"commands: {', '.join(sorted(entry.commands))}")
+        if key not in needing:
+            out.append("  nothing left to migrate" + (" (its latest calls gave no warning)"
+                                                      if entry.codes else ""))
+        for code in sorted(entry.codes, key=lambda c: (not entry.still(c), c)):
+            calls, last = entry.codes[code]
+            state = "" if entry.still(code) else " (not in its latest call: fixed?)"
+            out.append(f"  {code}  {calls} call(s), last seen {last or 'unknown'}{state}: "
+                       f"{replacement(code, entry.code_commands[code]) or '(unknown code)'}")
+        if key in needing and os.path.isfile(key):
+            out.append(f"  migrate it: jobsub-compat migrate {shlex.quote(key)}")
+    sys.stdout.write("".join(line + "\n" for line in out))
+    sys.stdout.flush()
+    sys.stderr.write(f"{PROG}: {len(seen)} script(s) in the log, {len(needing)} still "
+                     "using legacy options.\n")
+    return 1 if needing else 0

@@ -1,0 +1,385 @@
+"""Codes of `jobsub-compat migrate`, translation of one call and its assessment, and the
+edits and reports of one file."""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import importlib
+import re
+import shlex
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from .. import legacy, lite, options
+from .. import warnings as w
+from ..plan import Plan
+from ..warnings import UsageError
+
+PROG = "jobsub-compat migrate"
+LITE_VERSION = "1.12"
+
+# --- what needs a person (codes of this tool) -------------------------------------------------
+NON_LITERAL = "JCM01"
+CANNOT_WRITE = "JCM02"
+REFUSED = "JCM03"
+UNSTABLE = "JCM04"
+EMULATED = "JCM05"
+UNMODELED = "JCM06"
+IN_STRING = "JCM07"
+DAG_FILE = "JCM08"
+RUNTIME = "JCM09"
+JOB_ID_LINE = "JCM10"
+UNREADABLE = "JCM11"
+
+CODES: dict[str, str] = {
+    NON_LITERAL: "Words built from variables, command output or file patterns: what "
+    "jobsub receives is only known at run time, so nothing is rewritten.",
+    CANNOT_WRITE: "The jobsub_lite words need quoting that this place cannot carry (a "
+    "$CMD string keeps quotes literally; a Python string with escapes).",
+    REFUSED: "The drop-in refuses this call; the message names the fix.",
+    UNSTABLE: "The rewritten call would not translate to itself (the drop-in and "
+    "jobsub_lite would read it differently), so it is not rewritten.",
+    EMULATED: "The drop-in emulates legacy behaviour jobsub_lite does not have (output "
+    "format, --jobid-output-only, environment); check what the script expects.",
+    UNMODELED: "A command string built conditionally, run another way than `$CMD`, or a "
+    "script that cannot be parsed.",
+    IN_STRING: "A jobsub command run from a string (ssh, sh -c, eval, a here-document, a "
+    "Python string of unknown use): rewrite it by hand.",
+    DAG_FILE: "A DAG file that cannot be rewritten line by line (macros, begin/finish "
+    "jobs, comments jobsub_lite would read, file not found).",
+    RUNTIME: "The translation depends on the run-time environment (group from $GROUP, "
+    "-e NAME, --dag or --json-config files).",
+    JOB_ID_LINE: "The script reads the legacy `JobsubJobId of first job:` line, which "
+    "jobsub_lite does not print; use `Use job id ID to retrieve output`.",
+    UNREADABLE: "A file that cannot be read or parsed.",
+}
+
+# Warnings about quoting that the rewrite settles: they need nobody once the line is stable.
+_QUOTING = {w.LITERAL_READING, w.CLASSAD_UNCHECKED, w.REQUOTED, w.PROTECTED_ARGUMENT}
+
+
+def _row_code(command: str, key: str) -> str:
+    return next(r.code or "" for r in options.TABLES[command] if r.key == key)
+
+
+# Codes whose translation depends on what the script's run-time world holds.
+_RUNTIME_CODES = {_row_code("jobsub_submit", "dag"), _row_code("jobsub_submit", "json_config"),
+                  w.ENV_UNSET_VARIABLE, w.ENV_JOBSUB_SERVER}
+_ANSWERS = {"-h", "--help", "--version", "-manual", "-man"}
+# Warnings that need nobody once the call is written in jobsub_lite's spelling: quoting
+# notes, and condor options passed on (`-long`: "the output is condor's, as it was").
+_INFORMATIONAL = _QUOTING | {_row_code("jobsub_q", "long")}  # calls the drop-in answers itself
+
+ENV_VALUE = "__jobsub_compat_migrate_env__"
+
+
+class ScriptEnvironment(Mapping[str, str]):
+    """The script's environment at run time, which is unknown: every variable is set (so
+    `-e NAME` and a group from $GROUP keep their meaning, and a value that reaches
+    jobsub_lite's words shows up as ENV_VALUE), except the legacy $JOBSUB_SERVER."""
+
+    def __getitem__(self, key: str) -> str:
+        if key == "JOBSUB_SERVER" or key.startswith("JOBSUB_COMPAT_"):
+            raise KeyError(key)
+        return ENV_VALUE
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+ENV = ScriptEnvironment()
+
+
+# --- translation --------------------------------------------------------------------------------
+
+def _dropins() -> dict[str, str]:
+    from ..cli import DROPINS  # late: cli imports this module for its subcommand
+
+    return DROPINS
+
+
+def translate(command: str, argv: list[str]) -> Plan:
+    """The drop-in's Plan for `command argv` (nothing is run, nothing is read but the
+    files a translator reads itself)."""
+    if command == "jobsub_submit_dag":
+        # The drop-in's first step; its DAG file is migrated on its own (dagfile).
+        from ..commands import submit
+
+        return submit.translate(argv, ENV, LITE_VERSION, command, command=command)
+    module = importlib.import_module(f"..commands.{command[len('jobsub_'):]}", __package__)
+    plan: Plan = module.translate(argv, ENV, LITE_VERSION, command)
+    return plan
+
+
+def _safe_translate(command: str, argv: list[str]) -> Plan:
+    try:
+        return translate(command, argv)
+    except Exception as exc:  # a bug in a translator must not stop a whole migration
+        plan = Plan(command)
+        plan.error = f"the translator failed ({type(exc).__name__}: {exc})"
+        return plan
+
+
+def lite_reading(words: list[str]) -> list[str]:
+    """The words jobsub_lite's parser sees (after its own quote layer)."""
+    return [lite.escape_layer(word) for word in words]
+
+
+_Why = Optional[tuple[str, str]]
+_SILENT = ("", "")
+
+
+def _why_not(command: str, argv: list[str], plan: Plan) -> _Why:
+    """Why this call cannot be rewritten into jobsub_lite words (None: it can)."""
+    if plan.error:
+        return REFUSED, f"{command} refuses this call: {plan.error}"
+    if plan.action != "run":
+        if _ANSWERS & set(argv):
+            return _SILENT
+        return EMULATED, (f"{command}: the drop-in answers this call itself ({plan.action}); "
+                          "jobsub_lite cannot. Rewrite it by hand.")
+    backend = _dropins().get(command, command)
+    if backend != command and command != "jobsub_submit_dag":
+        return EMULATED, (f"jobsub_lite has no {command}; the drop-in emulates it. "
+                          + " ".join(x.message for x in plan.warnings))
+    if plan.jobid_only:
+        return EMULATED, (f"{command}: --jobid-output-only is emulated by the drop-in; "
+                          "jobsub_lite prints its full output. Take the id from the line "
+                          "'Use job id ID to retrieve output', then remove the option.")
+    if plan.env:
+        names = ", ".join(sorted(plan.env))
+        return EMULATED, (f"{command}: the drop-in passes {names} in the environment; "
+                          + " ".join(x.message for x in plan.warnings))
+    if plan.mode not in ("", "jobid", "any"):
+        return EMULATED, (f"{command}: the drop-in prints the legacy layout itself (from "
+                          "condor's JSON); jobsub_lite prints its own. Check what reads the "
+                          "output, then write the jobsub_lite call by hand.")
+    words = plan.backend_argv[1:]
+    if any(ENV_VALUE in word for word in words):
+        return RUNTIME, (f"{command}: the translation takes the group from $JOBSUB_GROUP or "
+                         "$GROUP at run time; give -G GROUP to migrate it.")
+    runtime = [x for x in plan.warnings if x.code in _RUNTIME_CODES]
+    if runtime:
+        return RUNTIME, f"{command}: [{runtime[0].code}] {runtime[0].message}"
+    return None
+
+
+@dataclass
+class Assessment:
+    """What to do with one call: `edits` over argv[1:] (i1, i2, new words), or a problem."""
+
+    command: str
+    argv: list[str]
+    new: list[str] | None = None  # argv[1:] after the rewrite; None: unchanged
+    edits: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)  # codes the rewrite settles
+    remaining: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
+    problem: _Why = None
+    skip: bool = False
+
+
+def _codes(plan: Plan) -> list[str]:
+    return list(dict.fromkeys(x.code for x in plan.warnings))
+
+
+def _option_keys(command: str) -> Callable[[str], str | None]:
+    """The option row a word spells (through the drop-in's own grammar), if any."""
+    grammar = legacy.Grammar(options.rows_for(command, None), command)
+
+    def key(word: str) -> str | None:
+        if not word.startswith("-") or word in ("-", "--"):
+            return None
+        try:
+            return grammar.resolve(lite.escape_layer(word))[0].key
+        except UsageError:
+            return None
+
+    return key
+
+
+def _pairs(old: list[str], new: list[str], key: Callable[[str], str | None]
+           ) -> list[tuple[int, int, list[str]]]:
+    """Word-level edits turning `old` into `new` (least cost: a word is best replaced by a
+    spelling of the same option, else by a similar word; else deleted and inserted)."""
+    m, n = len(old), len(new)
+    keys_old, keys_new = [key(x) for x in old], [key(x) for x in new]
+
+    def substitute(i: int, j: int) -> float:
+        if keys_old[i] is not None and keys_old[i] == keys_new[j]:
+            return 0.0
+        if (keys_old[i] is None) != (keys_new[j] is None):
+            return 1.5  # an option for a value: never a good pair
+        return 1.0 - difflib.SequenceMatcher(None, old[i], new[j]).ratio()
+
+    cost = [[0.0] * (n + 1) for _ in range(m + 1)]
+    for i in range(1, m + 1):
+        cost[i][0] = float(i)
+    for j in range(1, n + 1):
+        cost[0][j] = float(j)
+    for i in range(1, m + 1):
+        for j in range(1, n + 1):
+            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
+                             cost[i - 1][j - 1] + substitute(i - 1, j - 1))
+    edits: list[tuple[int, int, list[str]]] = []
+    i, j = m, n
+    while i or j:
+        if i and j and cost[i][j] == cost[i - 1][j - 1] + substitute(i - 1, j - 1):
+            edits.append((i - 1, i, [new[j - 1]]))
+            i, j = i - 1, j - 1
+        elif i and cost[i][j] == cost[i - 1][j] + 1:
+            edits.append((i - 1, i, []))
+            i -= 1
+        else:
+            edits.append((i, i, [new[j - 1]]))
+            j -= 1
+    edits.reverse()
+    merged: list[tuple[int, int, list[str]]] = []
+    for edit in edits:  # insertions at one place become one edit
+        if merged and edit[0] == edit[1] == merged[-1][0] == merged[-1][1]:
+            merged[-1] = (edit[0], edit[1], merged[-1][2] + edit[2])
+        else:
+            merged.append(edit)
+    return [e for e in merged if not (e[1] == e[0] + 1 and e[2] == [old[e[0]]])]
+
+
+def _merge(command: str, old: list[str], new: list[str], exact: bool
+           ) -> tuple[list[tuple[int, int, list[str]]], list[str]]:
+    """Edits turning `old` into words that read like `new`: words jobsub_lite already
+    reads the same are kept as written (unless `exact`). Each edit replaces one word,
+    deletes one, or inserts some."""
+    a, b = (old, new) if exact else (lite_reading(old), lite_reading(new))
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    edits: list[tuple[int, int, list[str]]] = []
+    result: list[str] = []
+    key = _option_keys(command)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            result += old[i1:i2]
+        else:
+            edits += [(i1 + e1, i1 + e2, words)
+                      for e1, e2, words in _pairs(old[i1:i2], new[j1:j2], key)]
+            result += new[j1:j2]
+    return edits, result
+
+
+def assess(command: str, argv: list[str]) -> Assessment:
+    """Translate one call and decide its rewrite (argv excludes the command word)."""
+    result = Assessment(command, argv)
+    plan = _safe_translate(command, argv)
+    why = _why_not(command, argv, plan)
+    if why == _SILENT:
+        result.skip = True
+        return result
+    if why is not None:
+        result.problem = why
+        return result
+    target = plan.backend_argv[1:]
+    final = plan
+    if lite_reading(target) != lite_reading(argv):
+        for exact in (False, True):
+            edits, new = _merge(command, argv, target, exact)
+            again = _safe_translate(command, new)
+            if (_why_not(command, new, again) is None
+                    and lite_reading(again.backend_argv[1:]) == lite_reading(new)):
+                result.new, result.edits, final = new, edits, again
+                break
+        else:
+            result.problem = (UNSTABLE, f"{command}: its jobsub_lite words "
+                              f"({shlex.join(target)}) would be read differently by the "
+                              "drop-in; rewrite the call by hand.")
+            return result
+        left = set(_codes(final))
+        result.applied = [c for c in _codes(plan) if c not in left and c not in _QUOTING]
+    result.remaining = [(x.code, f"{command}: {x.message}") for x in final.warnings
+                        if x.code not in _INFORMATIONAL]
+    return result
+
+
+def _trial_codes(command: str, argv: list[str]) -> list[str]:
+    """Legacy codes of a call whose unknown parts were replaced by a placeholder."""
+    plan = _safe_translate(command, argv)
+    if plan.error:
+        return []
+    return [c for c in _codes(plan) if c not in _INFORMATIONAL]
+
+
+def _command_name(word: str) -> str | None:
+    """The drop-in a command word names (`/path/jobsub_submit.py` -> jobsub_submit)."""
+    name = word.rsplit("/", 1)[-1]
+    if name.endswith(".py"):
+        name = name[:-3]
+    return name if name in _dropins() else None
+
+
+def _mention_re() -> re.Pattern[str]:
+    names = "|".join(sorted((re.escape(n) for n in _dropins()), key=len, reverse=True))
+    return re.compile(r"(?:^|[;&|(`\n]|\$\()\s*(?:[\w./${}-]*/)?(?:" + names
+                      + r")(?:\.py)?(?=[\s;&|)`]|$)")
+
+
+# --- edits of one file --------------------------------------------------------------------------
+
+Edit = tuple[int, int, str]
+
+
+@dataclass
+class Report:
+    path: str
+    line: int
+    code: str
+    message: str
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}: [{self.code}] {self.message}"
+
+
+class FileWork:
+    """The edits and reports of one file."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path, self.text = path, text
+        self.edits: list[Edit] = []
+        self.reports: list[Report] = []
+        self.rewritten = 0
+        self.applied: Counter[str] = Counter()
+        self.dags: list[tuple[str, int]] = []  # DAG files named by jobsub_submit_dag calls
+        self._starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self._starts, offset)
+
+    def report(self, line: int, code: str, message: str) -> None:
+        entry = Report(self.path, line, code, message)
+        if entry not in self.reports:
+            self.reports.append(entry)
+
+    def add(self, line: int, edits: list[Edit], assessment: Assessment) -> None:
+        taken = [(s, e) for s, e, _ in self.edits]
+        if any(s < e2 and s2 < e or (s == e and s2 < s < e2) for s, e, _ in edits
+               for s2, e2 in taken):  # pragma: no cover - calls do not share words
+            self.report(line, CANNOT_WRITE, f"{assessment.command}: its words are also part "
+                        "of another call; rewrite it by hand")
+            return
+        self.edits.extend(edits)
+        self.rewritten += 1
+        self.applied.update(assessment.applied)
+
+    def result(self) -> str:
+        out, at = [], 0
+        for start, end, text in sorted(self.edits, key=lambda e: (e[0], e[1])):
+            out.append(self.text[at:start])
+            out.append(text)
+            at = end
+        out.append(self.text[at:])
+        return "".join(out)
+
+    def note(self, line: int, assessment: Assessment) -> None:
+        """Report what still needs a person after (or without) a rewrite."""
+        for code, message in assessment.remaining:
+            self.report(line, code, message)
