@@ -115,6 +115,10 @@ def run(command: str, translate: Translate, make_output: Callable[[Plan], Output
 
 def _log(command: str, argv: list[str], plan: Plan | None, found: backend.Backend | None,
          status: int, duration: float, environ: Mapping[str, str]) -> None:
+    settings = config.settings(environ)
+    if settings["log"].value == "off" and not settings["log_dir"].value and \
+            settings["syslog"].value != "on":
+        return  # every destination is off: spare the import
     from . import log
 
     record = log.make_record(

@@ -19,7 +19,10 @@ import json
 import posixpath
 import re
 import time
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from typing import Any
 
 VIEWS = ("default", "run", "idle", "hold", "dag", "summary")
 
