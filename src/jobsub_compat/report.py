@@ -24,9 +24,11 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import IO, Any, NoReturn, Optional
+from typing import IO, Any
 
 from . import config, options
+from .usage import Parser as _Parser
+from .usage import Stop as _Stop
 from .warnings import GENERAL_CODES
 
 PROG = "jobsub-compat report"
@@ -60,25 +62,6 @@ a week row's key is the ISO week, its calls all calls that week); html (one
 self-contained page: a chart of legacy usages per ISO week and the three tables).
 Exit status: 0, 1 when a log cannot be read or the output written, 2 for usage errors.
 """
-
-
-class _Stop(Exception):
-    """End main() with this status (argparse's help, or a usage error)."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{PROG}: error: {message}\n")
-        raise _Stop(2)
-
-    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
-        if message:
-            sys.stderr.write(message)
-        raise _Stop(status)
 
 
 def _parser() -> _Parser:

@@ -41,9 +41,10 @@ import tempfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NoReturn, Optional
 
 from .. import options
+from ..usage import Parser as _Parser
+from ..usage import Stop as _Stop
 from ..warnings import GENERAL_CODES
 from .core import (
     CANNOT_WRITE,
@@ -134,23 +135,6 @@ named on the command line that does not exist or cannot be read (one line, nothi
 
 Codes of this tool:
 """ + "\n".join(f"  {code}  {text}" for code, text in CODES.items()) + "\n"
-
-
-class _Stop(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{PROG}: error: {message}\n")
-        raise _Stop(2)
-
-    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
-        if message:
-            sys.stderr.write(message)
-        raise _Stop(status)
 
 
 def _parser() -> _Parser:

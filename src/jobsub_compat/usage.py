@@ -1,0 +1,28 @@
+"""The argparse parser of the coordinator subcommands (report, migrate): a usage error is
+one line on stderr and status 2, and help or an error ends main() with a status it
+returns, instead of argparse's sys.exit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn, Optional
+
+
+class Stop(Exception):
+    """End main() with this status (argparse's help, or a usage error)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise Stop(2)
+
+    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise Stop(status)
