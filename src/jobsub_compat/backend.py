@@ -20,7 +20,7 @@ from .warnings import RuntimeFailure
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:  # typing, subprocess and threading cost an import each call
     from types import FrameType
-    from typing import Callable, Optional
+    from typing import Callable, Optional, TextIO
 
     LineFilter = Callable[[str], Optional[str]]
 
@@ -162,15 +162,6 @@ def capture(argv: list[str], env: Mapping[str, str], timeout: float = 300) -> tu
     return done.returncode, done.stdout.decode("utf-8", "surrogateescape")
 
 
-def _relay_stderr(fd: int, on_stderr: LineFilter) -> None:
-    with os.fdopen(fd, "rb") as stream:
-        for raw in iter(stream.readline, b""):
-            text = on_stderr(raw.decode("utf-8", "surrogateescape"))
-            if text:
-                sys.stderr.write(text)
-                sys.stderr.flush()
-
-
 def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter,
         on_stderr: LineFilter | None = None) -> int:
     """Run the backend with live stdout (through `on_stdout`) and stderr; its status.
@@ -209,27 +200,47 @@ def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter,
                 pass
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
-    relay = None
-    if on_stderr is not None:
-        import threading
-
-        relay = threading.Thread(target=_relay_stderr, args=(err_r, on_stderr), daemon=True)
-        relay.start()
     try:
-        out = sys.stdout
-        out.flush()
-        with os.fdopen(out_r, "rb") as stream:
-            for raw in iter(stream.readline, b""):
-                text = on_stdout(raw.decode("utf-8", "surrogateescape"))
-                if text:
-                    out.buffer.write(text.encode("utf-8", "surrogateescape"))
-                    out.buffer.flush()
+        _relay({out_r: (on_stdout, sys.stdout), **({err_r: (on_stderr, sys.stderr)}
+                                                  if on_stderr else {})})
         _, wait_status = os.waitpid(pid, 0)
         done.append(wait_status)
-        if relay is not None:
-            relay.join()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     status = os.waitstatus_to_exitcode(wait_status)
     return 128 - status if status < 0 else status
+
+
+def _relay(streams: dict[int, tuple[LineFilter, TextIO]]) -> None:
+    """Pass the backend's lines on as they come, each through its filter, until both
+    pipes close (poll, not a thread per pipe: threading is one more import per call)."""
+    import select
+
+    poller = select.poll()
+    pending = {fd: b"" for fd in streams}
+    for fd in streams:
+        poller.register(fd, select.POLLIN | select.POLLHUP)
+    sys.stdout.flush()
+
+    def emit(fd: int, raw: bytes) -> None:
+        line_filter, stream = streams[fd]
+        text = line_filter(raw.decode("utf-8", "surrogateescape"))
+        if text:
+            stream.flush()
+            stream.buffer.write(text.encode("utf-8", "surrogateescape"))
+            stream.buffer.flush()
+
+    while pending:
+        for fd, _ in poller.poll():
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                if pending[fd]:
+                    emit(fd, pending[fd])
+                poller.unregister(fd)
+                os.close(fd)
+                del pending[fd]
+                continue
+            *lines, pending[fd] = (pending[fd] + chunk).split(b"\n")
+            for line in lines:
+                emit(fd, line + b"\n")
