@@ -77,12 +77,12 @@ def overhead(runs: int, workdir: Path) -> list[dict[str, object]]:
     env = {**os.environ, "JOBSUB_COMPAT_BACKEND": str(backend),  # the log is on, as by default
            "JOBSUB_COMPAT_SILENCE": "all", "HOME": str(workdir),
            "PATH": os.pathsep.join([os.path.dirname(PY), os.environ.get("PATH", "")])}
-    bare = median_ms([PY, "-c", "pass"], env, runs)
+    bare = median_ms(["python3", "-c", "pass"], env, runs)  # the python3 the shebang finds
     rows: list[dict[str, object]] = [{"what": "python3 -c pass", "ms": round(bare, 1),
                                       "ratio": 1.0}]
     for name, argv in DROPINS.items():
         direct = median_ms([str(backend / name), *argv], env, runs)
-        shim = median_ms([PY, str(ROOT / "bin" / name), *argv], env, runs)
+        shim = median_ms([str(ROOT / "bin" / name), *argv], env, runs)  # as scripts run it
         rows.append({"what": name, "ms": round(shim, 1), "backend_ms": round(direct, 1),
                      "overhead_ms": round(shim - direct, 1),
                      "ratio": round((shim - direct) / bare, 2), "target": TARGETS[name]})

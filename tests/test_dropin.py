@@ -186,3 +186,14 @@ def test_an_unwritable_log_does_not_stop_the_job(double_env: dict[str, str]) -> 
     done = run(["-G", "gm2", "file:///x.sh"], {**double_env, "JOBSUB_COMPAT_LOG": "/proc/x/y"})
     assert done.returncode == 0
     assert "cannot write the migration log" in done.stderr
+
+
+def test_launcher_runs_without_site_and_loads_packages_when_needed(double_env: dict[str, str]
+                                                                   ) -> None:
+    """The shebang runs `python3 -S`; the ClassAd tie-break still finds the bindings."""
+    assert SHIM.read_text().startswith("#!/usr/bin/env -S python3 -S\n")
+    done = subprocess.run([str(SHIM), "-G", "gm2", "-l",
+                           '+SingularityImage="/cvmfs/x/fnal-wn-el9:latest"', "file:///x.sh"],
+                          env=double_env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "[JC205]" in done.stderr

@@ -14,6 +14,8 @@ import importlib
 import re
 from types import ModuleType
 
+from . import site_packages
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
     from typing import Any
@@ -31,6 +33,7 @@ class Unavailable(Exception):
 
 def _bindings() -> ModuleType:
     # HTCondor 25 ships only `classad2`; EL9's python3-condor 23/24 ships `classad`.
+    site_packages()
     for name in ("classad2", "classad"):
         try:
             return importlib.import_module(name)

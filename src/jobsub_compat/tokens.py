@@ -29,7 +29,7 @@ import sys
 import time
 from collections.abc import Mapping
 
-from . import proxies
+from . import proxies, site_packages
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
@@ -237,6 +237,7 @@ def _pyjwt() -> Any:
     if "jwt" in sys.modules:
         _JWT = sys.modules["jwt"]
         return _JWT
+    site_packages()
     hold_back = "cryptography" not in sys.modules
     if hold_back:
         sys.modules["cryptography"] = None  # type: ignore[assignment]  # import -> ImportError

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-from .. import legacy
+from .. import legacy, site_packages
 from ..legacy import Parsed
 from ..plan import Plan
 from ..warnings import UsageError
@@ -53,6 +53,7 @@ def translate(argv: list[str], environ: Mapping[str, str],
 
 
 def _bindings() -> Any:
+    site_packages()
     for name in ("htcondor2", "htcondor"):  # HTCondor 25 ships htcondor2 only
         try:
             return importlib.import_module(name)

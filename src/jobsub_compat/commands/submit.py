@@ -195,6 +195,9 @@ def _version_at_least(version: str | None, wanted: str) -> bool:
     if not version:
         return True  # unknown: assume the 1.12 this project targets
     try:
+        from .. import site_packages
+
+        site_packages()
         from packaging.version import InvalidVersion, Version
     except ImportError:  # pragma: no cover - packaging is a dependency; never a traceback
         def numbers(text: str) -> tuple[int, ...]:
