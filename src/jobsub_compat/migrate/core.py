@@ -379,6 +379,28 @@ class FileWork:
         out.append(self.text[at:])
         return "".join(out)
 
+    def settle(self, line: int, command: str, argv: list[str],
+               write: Callable[[Assessment], list[Edit] | str],
+               by_hand: Callable[[Assessment], str] = lambda a: "") -> Assessment | None:
+        """Assess one call and apply what it needs: the rewrite that `write` makes (or the
+        reason it could not, then rewrite `by_hand`), and the reports. The assessment, or
+        None when the call needs nothing or was reported."""
+        assessment = assess(command, argv)
+        if assessment.skip:
+            return None
+        if assessment.problem:
+            self.report(line, *assessment.problem)
+            return None
+        if assessment.new is not None:
+            edits = write(assessment)
+            if isinstance(edits, str):
+                self.report(line, CANNOT_WRITE, f"{command}: {edits}; rewrite it by hand"
+                            f"{by_hand(assessment)}")
+                return None
+            self.add(line, edits, assessment)
+        self.note(line, assessment)
+        return assessment
+
     def note(self, line: int, assessment: Assessment) -> None:
         """Report what still needs a person after (or without) a rewrite."""
         for code, message in assessment.remaining:

@@ -8,7 +8,6 @@ import re
 from typing import Callable
 
 from .core import (
-    CANNOT_WRITE,
     CODES,
     IN_STRING,
     JOB_ID_LINE,
@@ -19,7 +18,6 @@ from .core import (
     _command_name,
     _mention_re,
     _trial_codes,
-    assess,
 )
 from .shell import _JOBID_TEXT, ShellScan, Source, Value, _names, _non_literal, _value_edits
 
@@ -167,19 +165,10 @@ class PythonScan:
             return
         argv = [e.value for e in elts[1:] if isinstance(e, ast.Constant)
                 and isinstance(e.value, str)]
-        assessment = assess(command, argv)
-        if assessment.skip:
+        assessment = self.work.settle(
+            line, command, argv, lambda a: self.element_edits(elts, a.edits))
+        if assessment is None:
             return
-        if assessment.problem:
-            self.work.report(line, *assessment.problem)
-            return
-        if assessment.new is not None:
-            edits = self.element_edits(elts, assessment.edits)
-            if isinstance(edits, str):
-                self.work.report(line, CANNOT_WRITE, f"{command}: {edits}; rewrite it by hand")
-                return
-            self.work.add(line, edits, assessment)
-        self.work.note(line, assessment)
         if command in ("jobsub_submit_dag", "jobsub_submit"):
             ShellScan(self.work, Source("", None, line)).dag_of(
                 command, assessment.new or argv, line)
@@ -311,25 +300,17 @@ class PythonScan:
         text.add_text(value, base, "split" if consumer == "split" else "unknown")
         spans = text.words()
         argv = [value[a:b] for a, b in spans[1:]]
-        assessment = assess(command, argv)
-        if assessment.skip:
-            return
-        if assessment.problem:
-            self.work.report(line, *assessment.problem)
-            return
-        if assessment.new is not None:
-            quote = literal[1] if literal else '"'
+        quote = literal[1] if literal else '"'
 
-            def to_file(start: int, end: int) -> tuple[int, int] | None:
-                return None if base is None else (start, end)
+        def to_file(start: int, end: int) -> tuple[int, int] | None:
+            return None if base is None else (start, end)
 
-            edits = _value_edits(text, spans, assessment.edits, to_file, _embed(quote))
-            if isinstance(edits, str):
-                self.work.report(line, CANNOT_WRITE, f"{command}: {edits}; rewrite it by hand "
-                                 f"as an argv list: {[command] + assessment.new!r}")
-                return
-            self.work.add(line, edits, assessment)
-        self.work.note(line, assessment)
+        assessment = self.work.settle(
+            line, command, argv,
+            lambda a: _value_edits(text, spans, a.edits, to_file, _embed(quote)),
+            lambda a: f" as an argv list: {[command] + (a.new or [])!r}")
+        if assessment is None:
+            return
         if command in ("jobsub_submit_dag", "jobsub_submit"):
             ShellScan(self.work, Source("", None, line)).dag_of(
                 command, assessment.new or argv, line)

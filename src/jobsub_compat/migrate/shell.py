@@ -704,20 +704,11 @@ class ShellScan:
                 command, f"its words use {names}", codes))
             return
         argv = [x.value for x in words]
-        assessment = assess(command, argv)
-        if assessment.skip:
+        assessment = self.work.settle(
+            line, command, argv, lambda a: self.word_edits(name_word, words, a.edits),
+            lambda a: f" as: {command} {shlex.join(a.new or [])}")
+        if assessment is None:
             return
-        if assessment.problem:
-            self.work.report(line, *assessment.problem)
-            return
-        if assessment.new is not None:
-            edits = self.word_edits(name_word, words, assessment.edits)
-            if isinstance(edits, str):
-                self.work.report(line, CANNOT_WRITE, f"{command}: {edits}; rewrite it by hand "
-                                 f"as: {command} {shlex.join(assessment.new)}")
-                return
-            self.work.add(line, edits, assessment)
-        self.work.note(line, assessment)
         if command in ("jobsub_submit_dag", "jobsub_submit"):
             self.dag_of(command, assessment.new or argv, line)
 
