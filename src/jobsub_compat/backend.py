@@ -58,10 +58,9 @@ def _usable(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK) and not is_shim(path)
 
 
-def candidates(command: str, environ: Mapping[str, str]) -> list[tuple[str, str]]:
+def candidates(setting: config.Setting, environ: Mapping[str, str]) -> list[tuple[str, str]]:
     """(directory, how it was chosen) in lookup order, before any checks."""
     found: list[tuple[str, str]] = []
-    setting = config.settings(environ)["backend"]
     if setting.value:
         found.append((setting.value, setting.source))
     if environ.get("JOBSUB_CLIENT_DIR"):
@@ -75,7 +74,7 @@ def candidates(command: str, environ: Mapping[str, str]) -> list[tuple[str, str]
 
 def find(command: str, environ: Mapping[str, str]) -> Backend:
     setting = config.settings(environ)["backend"]
-    for directory, source in candidates(command, environ):
+    for directory, source in candidates(setting, environ):
         path = os.path.join(directory, command)
         if _usable(path):
             return Backend(path, source, detect_version(path, environ))
