@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from . import config, options
 from .usage import Parser as _Parser
-from .usage import Stop as _Stop
+from .usage import run
 from .warnings import GENERAL_CODES
 
 PROG = "jobsub-compat report"
@@ -695,13 +695,7 @@ def _reason(exc: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        return _main(sys.argv[1:] if argv is None else argv)
-    except _Stop as stop:
-        return stop.status
-    except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG}: interrupted\n")
-        return 130
+    return run(PROG, _main, argv)
 
 
 def _main(argv: list[str]) -> int:

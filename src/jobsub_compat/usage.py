@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn, Optional
+from typing import Callable, NoReturn, Optional
 
 
 class Stop(Exception):
@@ -26,3 +26,16 @@ class Parser(argparse.ArgumentParser):
         if message:
             sys.stderr.write(message)
         raise Stop(status)
+
+
+def run(prog: str, body: Callable[[list[str]], int], argv: list[str] | None) -> int:
+    """A subcommand's main(): its status, never a traceback for a stop, ^C or closed pipe."""
+    try:
+        return body(sys.argv[1:] if argv is None else argv)
+    except Stop as stop:
+        return stop.status
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 
 from .. import options
 from ..usage import Parser as _Parser
-from ..usage import Stop as _Stop
+from ..usage import run
 from ..warnings import GENERAL_CODES
 from .core import (
     CANNOT_WRITE,
@@ -155,15 +155,7 @@ def _parser() -> _Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        return _main(sys.argv[1:] if argv is None else argv)
-    except _Stop as stop:
-        return stop.status
-    except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG}: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 1
+    return run(PROG, _main, argv)
 
 
 def _main(argv: list[str]) -> int:
