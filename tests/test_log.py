@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jobsub_compat import log
 
@@ -227,6 +229,344 @@ def test_redact_environment_secret_values() -> None:
     assert secrets == ["abcdefgh12345678"]
     assert log.redact(["x=abcdefgh12345678", "/home/alice1234567"], secrets) == [
         "x=<redacted>", "/home/alice1234567"]
+
+
+# --- redaction without re ----------------------------------------------------------------
+# log.py compiles its patterns only for words that may hold a secret (_may_hold_secret,
+# str methods only). The reference below is the redaction as it was when every word met
+# every pattern, copied verbatim: the two must agree on every input.
+
+_OLD_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_OLD_SECRET_OPTION_GLUED = re.compile(
+    r"(?<![A-Za-z0-9_-])(--?(?:credkey|vault[-_]?token)[A-Za-z0-9_-]*=).*", re.IGNORECASE)
+_OLD_BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
+_OLD_URL_PASSWORD = re.compile(
+    r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@")
+_OLD_JWT = re.compile(r"(?<![A-Za-z0-9_-])(?:eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+                      r"|[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")
+_OLD_VAULT = re.compile(r"(?<![A-Za-z0-9])(?:hv[sbr]|[sbr])\.[A-Za-z0-9_-]{24,}")
+_OLD_ASSIGN = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+[=:])([^\s&,;\"']+)")
+_OLD_SECRET_NAME = re.compile(r"(?i)token|secret|passw(?:or)?d|credkey|api_?key")
+_OLD_LONG_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}")
+_OLD_HEX = re.compile(r"[0-9a-fA-F]+")
+_OLD_LOWER_RUN = re.compile(r"[a-z]+")
+_OLD_PYTHON = re.compile(r"python[0-9.]*[a-z]?")
+
+
+def old_random_looking(run: str) -> bool:
+    core = run.rstrip("=")
+    if _OLD_HEX.fullmatch(core):
+        return any(c.isdigit() for c in core) and any(c.isalpha() for c in core)
+    alnum = [c for c in core if c.isalnum()]
+    if (len(core) - len(alnum)) * 5 > len(core):
+        return False
+    if not any(c.islower() for c in alnum) or not any(c.isupper() for c in alnum):
+        return False
+    changes = sum(log._kind(a) != log._kind(b) for a, b in zip(alnum, alnum[1:]))
+    if changes < 0.3 * len(alnum):
+        return False
+    lower_runs = _OLD_LOWER_RUN.findall(core)
+    return sum(map(len, lower_runs)) < 3.5 * len(lower_runs)
+
+
+def _old_secret_assign(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if not _OLD_SECRET_NAME.search(name) or name[:-1].upper().endswith(
+            log._NOT_SECRET_NAMES):
+        return match.group(0)
+    return name + log.REDACTED
+
+
+def _old_long_run(match: re.Match[str]) -> str:
+    return log.REDACTED if old_random_looking(match.group(0)) else match.group(0)
+
+
+def old_patterns(word: str) -> str:
+    """The old scrub after the environment secrets: every pattern, in order."""
+    word = _OLD_SECRET_OPTION_GLUED.sub(lambda m: m.group(1) + log.REDACTED, word)
+    word = _OLD_BEARER.sub(lambda m: m.group(1) + log.REDACTED, word)
+    word = _OLD_URL_PASSWORD.sub(lambda m: m.group(1) + log.REDACTED + "@", word)
+    word = _OLD_JWT.sub(log.REDACTED, word)
+    word = _OLD_VAULT.sub(log.REDACTED, word)
+    word = _OLD_ASSIGN.sub(_old_secret_assign, word)
+    return _OLD_LONG_RUN.sub(_old_long_run, word)
+
+
+def old_scrub(word: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
+    for secret in secrets:
+        if secret in word:
+            word = word.replace(secret, log.REDACTED)
+    return old_patterns(word)
+
+
+def _old_env_value(value: str, secrets: list[str]) -> str:
+    match = _OLD_ENV_NAME.match(value)
+    if match:
+        return match.group(0) + log.REDACTED
+    return old_scrub(value, secrets)
+
+
+def _old_redact_word(word: str, secrets: list[str]) -> str:
+    option, eq, value = word.partition("=")
+    if eq and option.startswith("-") and log._is_environment_option(option) \
+            and option != "-e":
+        return option + "=" + _old_env_value(value, secrets)
+    if (word.startswith("-e") and not word.startswith(log._E_LONG)
+            and _OLD_ENV_NAME.match(word[2:])):
+        return "-e" + _old_env_value(word[2:], secrets)
+    return old_scrub(word, secrets)
+
+
+def old_redact(words: list[str], secrets: list[str]) -> list[str]:
+    secrets = [s for s in secrets if s]
+    out: list[str] = []
+    pending = ""
+    for word in words:
+        if pending == "env":
+            out.append(_old_env_value(word, secrets))
+        elif pending == "secret" and not word.startswith("-"):
+            out.append(log.REDACTED)
+        elif pending == "bearer":
+            out.append(log.REDACTED)
+        else:
+            out.append(_old_redact_word(word, secrets))
+        pending = ""
+        if log._is_environment_option(word):
+            pending = "env"
+        elif word.startswith("-") and "=" not in word and log._bare(word) in \
+                log._SECRET_OPTIONS:
+            pending = "secret"
+        elif word.lower() in ("bearer", "authorization: bearer"):
+            pending = "bearer"
+    return out
+
+
+BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
+# Pieces that make the patterns match, nearly match or stop matching; "K", "ſ", "ı", "İ"
+# match k, s, i under (?i).
+PIECES = ["=", "==", ":", "/", "@", ".", "-", "--", "_", "+", " ", "\t", "\x1c", '"', "'",
+          "&", ",", ";", "eyJ", "eyj", "token", "TOKEN", "Token", "secret", "SeCrEt",
+          "passwd", "password", "PASSWORD", "pass", "credkey", "CredKey", "apikey",
+          "api_key", "api-key", "bearer", "Bearer ", "BEARER\t", "authorization: bearer",
+          "vault", "vaulttoken", "vault-token", "vault_token", "--credkey=", "-vaulttoken=",
+          "hvs.", "hvb.", "s.", "b.", "r.", "x.", "://", "https://", "git+ssh://", "u:p@",
+          "_FILE", "FILE", "_DIR", "_PATH", "-e", "-E", "MY_", "x", "A", "1", "é", "K",
+          "ſ", "ı", "İ", "\udce9", "<redacted>", "jobsub01.fnal.gov", "/pnfs/nova/",
+          "ToKen", "pasſwd", "toKen", "apİkey", "bearer", "beare"]
+TOKEN_CHARS = BASE64[:62] + "-_"
+SECRET_NAMES = ["token", "Token", "SECRET", "passwd", "PassWord", "credkey", "apikey",
+                "API_KEY", "api-key", "passwrd", "tokn", "secre"]
+_RUN = st.text(alphabet=BASE64, min_size=8, max_size=70)
+_HEX_RUN = st.text(alphabet="0123456789abcdefABCDEF", min_size=8, max_size=40)
+_LOWER_RUN = st.text(alphabet="abcdefghijklmnopqrstuvwxyz/_", min_size=1, max_size=40)
+
+
+def _seeded_run(alphabet: str, seed: int, length: int) -> str:
+    rng = random.Random(seed)
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def _random_run(alphabet: str, low: int, high: int) -> st.SearchStrategy[str]:
+    """Random-looking runs (hypothesis' own text shrinks toward plain ones)."""
+    return st.builds(_seeded_run, st.just(alphabet), st.integers(0, 2**32),
+                     st.integers(low, high))
+
+
+def _w(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.one_of(st.text(alphabet=TOKEN_CHARS, min_size=low, max_size=high),
+                     _random_run(TOKEN_CHARS, low, high))
+
+
+def _join(*parts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.tuples(*parts).map("".join)
+
+
+def _of(*choices: str) -> st.SearchStrategy[str]:
+    return st.sampled_from(choices)
+
+
+# Near-matches of each pattern: just long enough, just too short, one character off.
+NEAR = {
+    "jwt": _join(_of("eyJ", "eyJ", "+eyJ", "xeyJ", "-eyJ", "eyj"), _w(0, 3),
+                 _of(".", ".", "+"), _w(0, 3), _of(".", ".", "/"), _w(0, 3)),
+    "jwt-shaped": _join(_of("", "-", "+", "."), _w(15, 17), _of(".", ".", "+"), _w(15, 17),
+                        _of(".", ".", ""), _w(15, 17)),
+    "vault": _join(_of("s", "b", "r", "hvs", "hvb", "hvr", "xs", "_s", "-r", "Hvs", "t", "hv"),
+                   _of(".", "", ","), _w(22, 26)),
+    "url": _join(_of("https", "h", "git+ssh", "1x", "", "a.b-c"), _of("://", ":/", "//"),
+                 st.text(alphabet="ab:@/. ", max_size=4), _of(":", ""),
+                 st.text(alphabet="pw:@/. ", max_size=4), _of("@", "/@", "", " @")),
+    "assign": _join(_w(0, 3), _of(*SECRET_NAMES), _of("", "_FILE", "_DIR", "FILE", "_PATH",
+                                                      "dir", "_x"),
+                    _of("=", ":", " =", "", "+="), st.text(alphabet="ab &,;'\"=:", max_size=4)),
+    # (?i) matches s to ſ, i to ı and İ, k to the Kelvin sign K; str.lower() does not all.
+    # (The patterns' names are ASCII-only, so today only "K" could matter: lower() does it.)
+    "unicode-names": _join(_of("", "x", "-"), _of("ſecret", "paſswd", "apıkey", "apİkey",
+                                                  "api_Key", "toKen", "credKey", "bearer",
+                                                  "vault_toKen"),
+                           _of("=", ":", " ", "\u2003", "\x1c"), _w(0, 4)),
+    "bearer": _join(_of("", "x", " ", "_", "-", "é"),
+                    _of("bearer", "Bearer", "BEARER", "bearers", "beare"),
+                    _of(" ", "\t", "", "\x1c", ":", "  ", "\u2003"), _w(0, 5)),
+    "option": _join(_of("-", "--", "x-", "---", " -", "_-"),
+                    _of("credkey", "vaulttoken", "vault-token", "Vault_Token", "vault__token",
+                        "CREDKEY", "vault", "credkeys"), _w(0, 4), _of("=", "", ":"),
+                    _w(0, 4)),
+    "long-run": _join(_random_run(BASE64, 29, 36), _of("", "=", "==", "===")),
+    "two-runs": _join(_random_run("abcdefghijklmnopqrstuvwxyz/_", 28, 40),
+                      _of(" ", ".", "=", ",", "===", "=="), _random_run(BASE64, 29, 40)),
+    "non-ascii-run": _join(_random_run(BASE64, 30, 40), _of("é", "\udce9", "ſ", "\u2003", "K"),
+                           _random_run("abcdefghijklmnopqrstuvwxyz/", 40, 80)),
+    "hex": _join(_random_run("0123456789abcdef", 30, 34), _of("", "=", "g", "G")),
+}
+_PIECE = st.one_of(st.sampled_from(PIECES), *NEAR.values(), _RUN, _HEX_RUN, _LOWER_RUN,
+                   st.characters())
+TEXT = st.lists(_PIECE, max_size=8).map("".join)
+WORD = st.one_of(TEXT, st.sampled_from(["-e", "--environment", "--env", "-environment",
+                                        "--credkey", "--vault-token", "--vaulttokenfile",
+                                        "bearer", "Bearer", "Authorization: Bearer", "-G"]))
+PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@PROPERTY
+@given(TEXT)
+def test_prefilter_lets_every_changed_text_through(text: str) -> None:
+    if not log._may_hold_secret(text):
+        assert old_patterns(text) == text
+
+
+@pytest.mark.parametrize("near", NEAR)
+@PROPERTY
+@given(data=st.data())
+def test_near_matches(near: str, data: st.DataObject) -> None:
+    pieces = st.one_of(NEAR[near], NEAR[near], st.sampled_from(PIECES))
+    text = data.draw(st.lists(pieces, min_size=1, max_size=3).map("".join), label="text")
+    if not log._may_hold_secret(text):
+        assert old_patterns(text) == text
+    assert log.scrub(text) == old_scrub(text)
+
+
+@PROPERTY
+@given(TEXT)
+def test_scrub_equals_the_patterns_alone(text: str) -> None:
+    assert log.scrub(text) == old_scrub(text)
+
+
+@PROPERTY
+@given(st.lists(WORD, max_size=8), st.lists(TEXT, max_size=2))
+def test_redact_equals_the_patterns_alone(words: list[str], extra: list[str]) -> None:
+    secrets = [w for w in words[:2] + extra if len(w) >= 3]
+    assert log.redact(words, secrets) == old_redact(words, secrets)
+
+
+@PROPERTY
+@given(st.one_of(TEXT, _RUN, _HEX_RUN, st.text()))
+def test_str_helpers_equal_their_regexes(text: str) -> None:
+    assert log._random_looking(text) == old_random_looking(text)
+    match = _OLD_ENV_NAME.match(text)
+    assert log._env_name(text) == (match.group(0) if match else "")
+    if text.isascii():
+        assert log._long_runs(text) == [m.group(0) for m in _OLD_LONG_RUN.finditer(text)]
+
+
+def test_python_names() -> None:
+    for start in ("python", "pytho", "pypy", "xpython", ""):
+        for version in ("", "3", "3.11", "3.", ".", "311", "3-11", "3x", "٣", "3.1 "):
+            for end in ("", "t", "m", "z", "T", "é", "ǆ", "1", ".", "tt", "İ", "\n", "-"):
+                name = start + version + end
+                assert log._is_python(name) == bool(_OLD_PYTHON.fullmatch(name)), name
+
+
+ORDINARY = ["-G", "gm2", "--jobid", "42.0@jobsub01.fnal.gov", "--role=Analysis", "-N", "10",
+            "/opt/jobsub_lite/bin/jobsub_submit", "--memory=2000MB", "--disk=10GB",
+            "file:///pnfs/nova/scratch/users/alice/production_scripts/run_v2.sh",
+            "--expected-lifetime=8h", "--resource-provides=usage_model=OPPORTUNISTIC,DEDICATED",
+            "/pnfs/nova/persistent/analysis/HighEnergyNuMIFluxSystematicsV2",
+            "neardet_r00010000_s01_beam_caf_R17-03-01-prod3reco_v1", "--managed-token",
+            "--need-scope=storage.modify:/nova/scratch", "123e4567-e89b-12d3-a456-426614174000",
+            "--lines=+FERMIHTC_AutoRelease=True", "-e", "FOO=bar", "-eBAR=1", "SAM_PROJECT",
+            '(Memory > 2000)&&(TARGET.Arch == "X86_64")', "/home/alice/.local/bin/jobsub_q",
+            "gsiftp://fndca1.fnal.gov/pnfs/fnal.gov/usr/nova/scratch/users/alice/file.root"]
+
+
+GRID_NAMES = ["token", "TOKEN", "Token", "secret", "Secret", "passwd", "password",
+              "PASSWORD", "credkey", "apikey", "api_key", "API_KEY", "vaulttoken",
+              "vault-token", "bearer", "toKen", "ſecret", "apİkey", "api-key", "tokn", "pass"]
+
+
+@pytest.mark.parametrize("name", GRID_NAMES)
+def test_secret_name_grid(name: str) -> None:
+    """Every spelling around each secret name: the prefilter lets the changed ones through."""
+    for prefix in ("", "x", "-", "--", "MY_", "+", "a.b.", "é", " "):
+        for suffix in ("", "_FILE", "_DIR", "FILE", "_PATH", "dir", "_x", "S", "-"):
+            for sep in ("=", ":", "", " ", "+="):
+                for value in ("", "x", "hunter2", "a b", ",x", "'x'", "=x", " x"):
+                    text = prefix + name + suffix + sep + value
+                    if not log._may_hold_secret(text):
+                        assert old_patterns(text) == text
+                    assert log.scrub(text) == old_scrub(text), text
+
+
+def test_ordinary_words_need_no_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> Any:
+        raise AssertionError("the patterns were needed")
+
+    monkeypatch.setattr(log, "_patterns", refuse)
+    expected = ORDINARY[:-7] + ["-e", "FOO=<redacted>", "-eBAR=<redacted>"] + ORDINARY[-4:]
+    assert log.redact(ORDINARY, ["abcdefgh12345678"]) == expected
+    assert log.script_argument(["/usr/bin/python3.11", "-u", "sub.py"]) == ("sub.py", False)
+
+
+def test_secret_words_meet_the_patterns() -> None:
+    changed = [w for p in FIXES for w in p.values[0] if old_patterns(w) != w]
+    assert len(changed) >= 12
+    for word in changed:
+        assert log._may_hold_secret(word), word
+
+
+RECORD_PATH = textwrap.dedent("""\
+    import os, sys
+    sys.path.insert(0, os.environ["SRC"])
+    from jobsub_compat import log
+    at_import = "re" in sys.modules
+    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ["HOME"], "USER": "alice",
+           "LOGNAME": "alice", "SHELL": "/bin/bash", "LANG": "en_US.UTF-8", "GROUP": "gm2",
+           "BEARER_TOKEN_FILE": "/run/user/1000/bt_u1000", "BEARER_TOKEN": os.environ["JWT"],
+           "X509_USER_PROXY": "/tmp/x509up_u1000", "JOBSUB_COMPAT_LOG": os.environ["LOG"],
+           "JOBSUB_COMPAT_SITE_CONFIG": os.environ["HOME"] + "/site.conf"}
+    argv = ["-G", "gm2", "--jobid", "42.0@jobsub01.fnal.gov"]
+    rec = log.make_record("jobsub_rm", argv, ["/opt/jobsub_lite/bin/jobsub_rm"] + argv,
+                          ["JC104"], "/opt/jobsub_lite/bin/jobsub_rm", "1.12", 0, 0.25, env)
+    after_record = "re" in sys.modules
+    before = set(sys.modules)
+    problem = log.write(rec, env)
+    new = sorted(set(sys.modules) - before)
+    import json
+    print(json.dumps({"no_site": sys.flags.no_site, "at_import": at_import,
+                      "after_record": after_record, "compiled": log._PATTERNS is not None,
+                      "new": new, "problem": problem, "record": rec}))
+""")
+
+
+def test_ordinary_record_needs_no_re(tmp_path: Path) -> None:
+    """A jobsub_rm call's record is made without importing re; writing it imports re only
+    through json (encode's json.dumps, to be replaced)."""
+    script = _script(tmp_path / "run.sh", '"$PY" -S -c "$CODE"\nexit $?\n')
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PATH": os.environ["PATH"], "PY": sys.executable, "CODE": RECORD_PATH, "SRC": SRC,
+           "HOME": str(home), "JWT": JWT, "LOG": str(tmp_path / "m.jsonl")}
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["no_site"] == 1 and out["problem"] is None
+    rec = out["record"]
+    assert rec["caller"] == {"cmdline": ["bash", str(script)], "script": str(script)}
+    assert rec["argv"] == ["-G", "gm2", "--jobid", "42.0@jobsub01.fnal.gov"]
+    assert lines(tmp_path / "m.jsonl") == [rec]
+    assert (out["at_import"], out["after_record"], out["compiled"]) == (False, False, False)
+    assert "re" not in out["new"] or "json" in out["new"], out["new"]
 
 
 # --- the caller --------------------------------------------------------------------------
@@ -742,8 +1082,8 @@ def test_syslog_failure_is_a_warning(environ: dict[str, str],
 
 def test_import_is_light() -> None:
     code = (f"import sys; sys.path.insert(0, {SRC!r}); import jobsub_compat.log; "
-            "print(sorted(m for m in ('syslog', 'socket', 'fcntl', 'subprocess', 'datetime')"
-            " if m in sys.modules))")
+            "print(sorted(m for m in ('syslog', 'socket', 'fcntl', 'subprocess', 'datetime',"
+            " 're', 'json') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"

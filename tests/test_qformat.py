@@ -7,13 +7,19 @@ ifront_q.sh and jobsubClient.py report_counts(), never from qformat's helpers.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from jobsub_compat import qformat
 from jobsub_compat.qformat import format_history, format_q, job_id, parse_json_stream
 
 DATA = Path(__file__).parent / "data"
@@ -362,3 +368,175 @@ def test_history_dates_are_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
     row = format_history([ad(JobStatus=4, CompletionDate=Q + 60)]).splitlines()[1]
     assert row == HISTORY % ("101.0@jobsub01.fnal.gov", "alice", "2023-11-14 16:13:20",
                              "2023-11-14 16:14:20", "C", "myscript.sh ")
+
+
+# --- the legacy regular expressions, matched without re -------------------------------------
+# qformat reproduces each expression with str methods; these compare it with Python's re on
+# strings made mostly of the characters that matter to the expressions.
+
+GLOBAL_JOB_ID = re.compile(r"(.+)#(.+)#(.+)")
+CMD_BASENAME = re.compile(r".*/(.+)")
+CMD_SUFFIX = re.compile(r"_20[1-3][0-9][0-1][0-9].*")
+JOB_LINE = re.compile(r"[0-9]+[.][0-9]+@")
+JSON_START = re.compile(r"[\[{]")
+
+# "." stops at "\n" only, so "\r", "\x0b", "\x85" and "\u2028" are ordinary characters to
+# it; "٣" and "²" are digits to str.isdigit but not to [0-9].
+PIECES = [
+    "#", "/", "_", "2", "0", "1", "3", "9", ".", "@", "\n", "[", "{", "a", "Z", " ", "\r",
+    "\x0b", "\x85", "\u2028", "٣", "²", "_20", "_201", "_2023", "_2019", "_2041", "_2013x",
+    "_202", "12", "3.4@", "#1.0#", "//", "\n\n",
+]
+TEXT = st.lists(st.one_of(st.sampled_from(PIECES), st.characters()), max_size=24).map("".join)
+# Near misses of the two expressions made of digit classes: mostly the characters they
+# take, with digits to str.isdigit that [0-9] does not take ("٣", "²") in their place at times.
+SUFFIX = st.builds(lambda chars, size: ("_20" + "".join(chars))[:size], st.tuples(
+    st.sampled_from("1233٣4"), st.sampled_from("0919٣²"), st.sampled_from("0101٣2"),
+    st.sampled_from("0919²a")), st.sampled_from([7, 7, 7, 6, 5, 4, 3]))
+SUFFIXY = st.builds("".join, st.lists(st.one_of(SUFFIX, TEXT), max_size=5))
+DIGIT_RUN = st.lists(st.sampled_from("0919٣²"), max_size=3).map("".join)
+JOB_LINEY = st.builds(lambda *parts: "".join(parts), DIGIT_RUN, st.sampled_from("..@x"),
+                      DIGIT_RUN, st.sampled_from(["@", "@", "", ".", "\n"]), TEXT)
+
+
+def regex_global_job_id(text: str) -> tuple[str | Any, ...] | None:
+    match = GLOBAL_JOB_ID.search(text)
+    return match.groups() if match else None
+
+
+GLOBAL_JOB_IDS = [
+    ("", None), ("#", None), ("##", None), ("a##b", None), ("a#b#", None), ("#a#b", None),
+    ("a#b#c", ("a", "b", "c")), ("a#b#c#d", ("a#b", "c", "d")), ("a#b#c#", ("a", "b", "c#")),
+    ("a##b#c", ("a#", "b", "c")), ("a#b##c", ("a", "b#", "c")), ("#a#b#c", ("#a", "b", "c")),
+    ("###a", None), ("####a", ("#", "#", "a")), ("a#b\n#c#d", None),
+    ("a#b\nx#c#d", ("x", "c", "d")),
+    ("a#b#c\nx#y#z", ("a", "b", "c")), ("a#b#\nc", None), ("a#b#c\r", ("a", "b", "c\r")),
+    ("s@h.gov#1.0#17\u2028", ("s@h.gov", "1.0", "17\u2028")),
+]
+
+
+@pytest.mark.parametrize(("gid", "groups"), GLOBAL_JOB_IDS)
+def test_global_job_id_edge_cases(gid: str, groups: tuple[str, str, str] | None) -> None:
+    assert regex_global_job_id(gid) == groups  # the cases themselves are right
+    assert qformat._global_job_id(gid) == groups
+
+
+@settings(max_examples=1000, deadline=None)
+@given(TEXT)
+def test_global_job_id_is_the_regex(gid: str) -> None:
+    assert qformat._global_job_id(gid) == regex_global_job_id(gid)
+    match = GLOBAL_JOB_ID.search(gid)
+    if match:
+        assert job_id({"GlobalJobId": gid}) == f"{match.group(2)}@{match.group(1)}"
+
+
+def regex_basename(text: str) -> str:
+    match = CMD_BASENAME.search(text)
+    return match.group(1) if match else ""
+
+
+BASENAMES = [
+    ("", ""), ("/", ""), ("a/", ""), ("//", "/"), ("a", ""), ("/a", "a"), ("/a/b", "b"),
+    ("/a/b/", "b/"), ("/a//", "/"), ("\n/a", "a"), ("/a\n/b", "a"), ("/\n/b", "b"),
+    ("x/\ny", ""), ("/a\r", "a\r"), ("/a\u2028/b", "b"),
+]
+
+
+@pytest.mark.parametrize(("cmd", "name"), BASENAMES)
+def test_cmd_basename_edge_cases(cmd: str, name: str) -> None:
+    assert regex_basename(cmd) == name
+    assert qformat._after_last_slash(cmd) == name
+
+
+@settings(max_examples=1000, deadline=None)
+@given(TEXT)
+def test_cmd_basename_is_the_regex(cmd: str) -> None:
+    assert qformat._after_last_slash(cmd) == regex_basename(cmd)
+    assert qformat._cmd_basename({"cmd": cmd}) == regex_basename(cmd)
+
+
+CMD_SUFFIXES = [
+    ("", ""), ("run_2019", "run_2019"), ("run_20191", "run_20191"), ("run_201912", "run "),
+    ("run_201912x_202301", "run "), ("run_2041_201912", "run_2041 "), ("_2_201001", "_2 "),
+    ("a_202312\nb_201001c\nd", "a \nb \nd"), ("a_20231\n2", "a_20231\n2"),
+    ("a_20٣012", "a_20٣012"), ("a_202٣12", "a_202٣12"), ("a_20231²", "a_20231²"),
+    ("a_202312\r\x85", "a "),
+    ("_20_20_201012", "_20_20 "), ("x_2020121", "x "),
+]
+
+
+@pytest.mark.parametrize(("name", "cut"), CMD_SUFFIXES)
+def test_cmd_suffix_edge_cases(name: str, cut: str) -> None:
+    assert CMD_SUFFIX.sub(" ", name) == cut
+    assert qformat._cmd_suffix_to_space(name) == cut
+
+
+@settings(max_examples=1000, deadline=None)
+@given(SUFFIXY)
+def test_cmd_suffix_is_the_regex(name: str) -> None:
+    assert qformat._cmd_suffix_to_space(name) == CMD_SUFFIX.sub(" ", name)
+
+
+JOB_LINES = [
+    ("", False), ("1.2@", True), ("12.345@x", True), ("1.2", False), (".2@", False),
+    ("1.@", False), ("1..2@", False), ("1.2.3@", False), (" 1.2@", False), ("1.2 @", False),
+    ("٣.2@", False), ("1.²@", False), ("1.2@\n", True), ("1.2\n@", False),
+]
+
+
+@pytest.mark.parametrize(("line", "counted"), JOB_LINES)
+def test_job_line_edge_cases(line: str, counted: bool) -> None:
+    assert bool(JOB_LINE.match(line)) is counted
+    assert qformat._is_job_line(line) is counted
+
+
+@settings(max_examples=1000, deadline=None)
+@given(JOB_LINEY)
+def test_job_line_is_the_regex(line: str) -> None:
+    assert qformat._is_job_line(line) is bool(JOB_LINE.match(line))
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXT)
+@example("")
+@example("[{")
+@example("x{[\n[")
+def test_json_start_is_the_regex(text: str) -> None:
+    marks = qformat._json_marks(text)
+    for pos in range(len(text) + 2):
+        match = JSON_START.search(text, pos)
+        assert marks.find("{", pos) == (match.start() if match else -1)
+
+
+# --- no re (and no json) for jobsub_q's and jobsub_history's formatting ----------------------
+
+SRC = Path(qformat.__file__).resolve().parents[1]
+
+
+def test_formatting_imports_neither_re_nor_json() -> None:
+    """What jobsub_q and jobsub_history run after condor's JSON is read: the module import and
+    every view, on the fixtures' jobs and the ones above (given as Python literals, since
+    reading JSON would import json and re itself)."""
+    jobs = [*parse_json_stream((DATA / "condor_q_two_schedds.json").read_text()), *MIXED,
+            ad(200, JobStatus=2, Cmd="/usr/bin/condor_dagman", DAG_NodesDone=3,
+               DAG_NodesTotal=10, Args="-f -l . -Dag x.dag"),
+            ad(201, DAGManJobId=200, DAGNodeName="stage1", Owner="gfactory"),
+            ad(JobStatus=7, ShadowBday=Q, RemoteWallClockTime=5.0),
+            {"JobsubJobId": "8.0@jobsub03.fnal.gov", "ClusterId": 8, "ProcId": 0}]
+    history = parse_json_stream((DATA / "condor_history_two_schedds.json").read_text())
+    code = f"""if True:
+        import sys
+        sys.path.insert(0, {str(SRC)!r})
+        from jobsub_compat import qformat
+        loaded = ("re" in sys.modules, "json" in sys.modules)
+        jobs, history = {jobs!r}, {history!r}
+        out = [qformat.format_q(jobs, view) for view in qformat.VIEWS]
+        out.append(qformat.format_q(jobs, "default", now={NOW}))
+        out.append(qformat.format_history(history + jobs))
+        assert all("jobsub0" in text for text in out), out
+        print(*loaded, "re" in sys.modules, "json" in sys.modules)
+    """
+    done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"] * 4

@@ -10,15 +10,14 @@ environment marker JOBSUB_COMPAT_ACTIVE stops a call that comes back to itself.
 from __future__ import annotations
 
 import os
-import re
 import sys
-from collections.abc import Mapping
 
 from . import config
 from .warnings import RuntimeFailure
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:  # typing, subprocess and threading cost an import each call
+    from collections.abc import Mapping
     from types import FrameType
     from typing import Callable, Optional, TextIO
 
@@ -28,8 +27,8 @@ if TYPE_CHECKING:  # typing, subprocess and threading cost an import each call
 DEFAULT_DIR = "/opt/jobsub_lite/bin"
 MARKER = "JOBSUB_COMPAT_ACTIVE"
 _SELF_SIGNATURE = b"jobsub-compat drop-in"  # the comment line of bin/ launchers
-_VERSION_LINE = re.compile(r"""^\s*(?:__version__|version)\s*[:=]\s*["']([^"']+)["']""", re.M)
-_VERSION_TEXT = re.compile(r"jobsub_lite version (\S+)")
+_VERSION_NAMES = ("__version__", "version")
+_QUOTES = "\"'"
 
 
 class Backend:
@@ -90,15 +89,35 @@ def find(command: str, environ: Mapping[str, str]) -> Backend:
 
 def _version_from_install(path: str) -> str | None:
     prefix = os.path.dirname(os.path.dirname(os.path.realpath(path)))
-    for candidate in (os.path.join(prefix, "lib", "version.py"),):
-        try:
-            with open(candidate, encoding="utf-8", errors="replace") as handle:
-                match = _VERSION_LINE.search(handle.read(65536))
-        except OSError:
-            continue
-        if match:
-            return match.group(1)
+    try:
+        with open(os.path.join(prefix, "lib", "version.py"), encoding="utf-8",
+                  errors="replace") as handle:
+            text = handle.read(65536)
+    except OSError:
+        return None
+    for line in text.split("\n"):
+        version = version_assignment(line)
+        if version:
+            return version
     return None
+
+
+def version_assignment(line: str) -> str | None:
+    """The version in a line `version = "1.12"` (or `__version__:`, either quote), as the
+    regex `^\\s*(?:__version__|version)\\s*[:=]\\s*["']([^"']+)["']` reads one line.
+    String methods because importing re would cost every call ~5 ms."""
+    rest = line.lstrip()
+    for name in _VERSION_NAMES:
+        if rest.startswith(name):
+            rest = rest[len(name):].lstrip()
+            break
+    else:
+        return None
+    if rest[:1] not in (":", "=") or rest[1:].lstrip()[:1] not in tuple(_QUOTES):
+        return None
+    rest = rest[1:].lstrip()[1:]
+    end = min((i for i in (rest.find(q) for q in _QUOTES) if i >= 0), default=-1)
+    return rest[:end] if end > 0 else None
 
 
 def _cache_path(environ: Mapping[str, str]) -> str:
@@ -122,31 +141,43 @@ def detect_version(path: str, environ: Mapping[str, str]) -> str | None:
     except OSError:
         return None
     cache_file = _cache_path(environ)
-    import json
+    from . import jsontext
 
     try:
         with open(cache_file, encoding="utf-8") as handle:
-            cache = json.load(handle)
+            cache = jsontext.loads(handle.read())
         if not isinstance(cache, dict):
             cache = {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a damaged cache is no cache
         cache = {}
     if key in cache:
         return cache[key] or None
     # Once per install; a backend that hangs on --version must not hold every call long.
     status, output = capture([path, "--version"], {**environ, MARKER: "version"}, timeout=15)
-    match = _VERSION_TEXT.search(output) if status == 0 else None
-    version = match.group(1) if match else None
+    version = version_in_output(output) if status == 0 else None
     cache[key] = version or ""
     try:
         os.makedirs(os.path.dirname(cache_file), exist_ok=True)
         tmp = f"{cache_file}.{os.getpid()}"
         with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(cache, handle)
+            handle.write(jsontext.dumps(cache))
         os.replace(tmp, cache_file)
     except OSError:
         pass  # an unwritable cache only costs a process next time
     return version
+
+
+def version_in_output(text: str) -> str | None:
+    """X in the first `jobsub_lite version X` of `--version`'s output (the regex
+    `jobsub_lite version (\\S+)`)."""
+    marker = "jobsub_lite version "
+    start = text.find(marker)
+    while start >= 0:
+        words = text[start + len(marker):].split(None, 1)
+        if words and text.startswith(words[0], start + len(marker)):
+            return words[0]
+        start = text.find(marker, start + 1)
+    return None
 
 
 def capture(argv: list[str], env: Mapping[str, str], timeout: float = 300) -> tuple[int, str]:
@@ -171,7 +202,10 @@ def run(argv: list[str], env: Mapping[str, str], on_stdout: LineFilter,
     os.posix_spawn rather than subprocess: every drop-in call runs this, and subprocess
     costs a few milliseconds of imports each time.
     """
-    import signal
+    if TYPE_CHECKING:
+        import signal
+    else:  # the C module itself: the `signal` wrapper imports enum (~4 ms a call)
+        import _signal as signal
 
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe() if on_stderr else (-1, -1)

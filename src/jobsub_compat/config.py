@@ -12,7 +12,10 @@ importing configargparse would cost more than the rest of a call's parsing.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 SITE_CONFIG = "/etc/jobsub_compat/jobsub_compat.conf"
 

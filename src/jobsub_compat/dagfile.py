@@ -23,12 +23,15 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import backend, classads, legacy, lite
 from . import warnings as w
 from .warnings import UsageError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 MANUAL = """\
 jobsub_submit_dag (jobsub-compat) submits a dagNabbit DAG description file with

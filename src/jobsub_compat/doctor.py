@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
 
 from . import backend, config, log, proxies, tokens
 from .warnings import RuntimeFailure
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def _first_on_path(command: str, environ: Mapping[str, str]) -> str | None:

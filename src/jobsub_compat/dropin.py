@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping
 
 from . import __version__, backend, config
 from .plan import Plan
@@ -13,6 +12,7 @@ from .warnings import RuntimeFailure
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:  # typing costs an import on every call; only the type checker needs it
+    from collections.abc import Mapping
     from typing import Callable, Optional, Protocol
 
     class Output(Protocol):

@@ -14,15 +14,13 @@ and everything after the first `file://` word (other than the value of `-f`) is 
 
 from __future__ import annotations
 
-import io
-import re
-import shlex
-
 from .options import Option
 from .warnings import UsageError
 
 EXE_PREFIX = "file://"
-_INT = re.compile(r"^[0-9]+$")
+# The characters that make shlex.split's words differ from plain words (posix mode,
+# whitespace_split, no commenters); argv without them needs no shlex (nor its `re`).
+_SHLEX_SPECIAL = frozenset("'\"\\ \t\r\n")
 
 
 def find_executable(words: list[str]) -> int | None:
@@ -35,6 +33,12 @@ def find_executable(words: list[str]) -> int | None:
 
 def resplit(raw: list[str]) -> tuple[list[str], list[tuple[int, ...]]]:
     """The legacy server's words for `raw`, and the raw word indexes behind each one."""
+    if not any(_SHLEX_SPECIAL.intersection(word) for word in raw):
+        kept = [i for i, w in enumerate(raw) if w != ""]
+        return [raw[i] for i in kept], [(i,) for i in kept]
+    import io
+    import shlex
+
     joined = " ".join(raw)
     starts = []
     pos = 0
@@ -199,8 +203,10 @@ class Grammar:
             spelled = long_row.lite_spelling or long_row.spellings[0]
             if long_value is not None:
                 spelled += "=" + long_value
+            from shlex import quote
+
             raise UsageError(f"{word} is ambiguous: write {spelled} or "
-                             f"{short_reading[1]} {shlex.quote(short_reading[2] or '')}")
+                             f"{short_reading[1]} {quote(short_reading[2] or '')}")
         raise UsageError(f"unknown option {name}; see {self.command} --help")
 
 
@@ -232,8 +238,10 @@ def parse(words: list[str], grammar: Grammar, passthrough: bool = False) -> Pars
             i += 1
             continue
         if not word.startswith("-") or word == "-":
+            from shlex import quote
+
             raise UsageError(
-                f"unexpected word {shlex.quote(word)} before the executable; options and "
+                f"unexpected word {quote(word)} before the executable; options and "
                 "their values come first, then file://SCRIPT and its arguments")
         row, seen, value, notes = grammar.resolve(word)
         start = i
@@ -242,7 +250,7 @@ def parse(words: list[str], grammar: Grammar, passthrough: bool = False) -> Pars
         if row.key == "verbose":
             if value is not None:
                 values, form = [value], "eq"
-            elif i < len(options) and _INT.match(options[i]):
+            elif i < len(options) and options[i].isascii() and options[i].isdigit():
                 values, form = [options[i]], "sep"
                 i += 1
             else:

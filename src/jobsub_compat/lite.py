@@ -9,22 +9,24 @@ layer exactly as the legacy client's words.
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:  # argparse is only needed by the model, not on the drop-ins' path
     import argparse
 
 
 # Facts, not code, from jobsub_lite 1.12 lib/utils.py: the two substitutions it applies.
-_QUOTE_PAIR = re.compile(r"(?!\\)'(.*[^\\])'")
-_BACKSLASH = re.compile(r"\\(.)")
-_NEEDS_ESCAPE = re.compile(r"([\\'])")
+_QUOTE_PAIR = r"(?!\\)'(.*[^\\])'"
+_BACKSLASH = r"\\(.)"
+_NEEDS_ESCAPE = r"([\\'])"
 
 
 def escape_layer(word: str) -> str:
     """What jobsub_lite makes of one argv word before its parser sees it."""
-    return _BACKSLASH.sub(r"\1", _QUOTE_PAIR.sub(r"\1", word))
+    if "'" not in word and "\\" not in word:
+        return word  # neither pattern can match: spare most calls the import of re
+    import re
+
+    return re.sub(_BACKSLASH, r"\1", re.sub(_QUOTE_PAIR, r"\1", word))
 
 
 def quote_for_lite(word: str) -> str:
@@ -36,7 +38,9 @@ def quote_for_lite(word: str) -> str:
     """
     if escape_layer(word) == word:
         return word
-    return _NEEDS_ESCAPE.sub(r"\\\1", word)
+    import re
+
+    return re.sub(_NEEDS_ESCAPE, r"\\\1", word)
 
 
 # Model of jobsub_lite 1.12's jobsub_submit parser (lib/get_parser.py), built from the

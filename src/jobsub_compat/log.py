@@ -20,23 +20,23 @@ Redaction keeps secrets out of every destination: `-e NAME=VALUE` values and any
 token-like (JWTs, long hex or base64 secrets, vault tokens, `Bearer ...`, `--credkey` and
 `--vaulttoken*` values, passwords in URLs, `*TOKEN*=`/`*SECRET*=`/`*PASSWORD*=` values).
 
-Stdlib only; fcntl, pwd and syslog are imported when used.
+Stdlib only; fcntl, pwd, syslog and re are imported when used. A call whose words
+hold nothing secret-looking never needs re (about 5 ms of imports): see _may_hold_secret.
 """
 
 from __future__ import annotations
 
 import errno
-import json
 import os
-import re
 import stat
 import time
-from collections.abc import Iterable, Mapping
 
 from . import config
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
+    import re
+    from collections.abc import Iterable, Mapping
     from typing import Any
 
 MAX_BYTES = 20 * 1024 * 1024  # a log file is rotated before it grows past this
@@ -49,33 +49,156 @@ CALLER_DEPTH = 4  # how many launchers (xargs, sh -c, ...) to look through for t
 # --- redaction ------------------------------------------------------------------------------
 # Every pattern starts at a word boundary (a lookbehind) so that long words cost linear
 # time: argv words can be 100 kB (--lines, long argument lists).
+#
+# The patterns are compiled on first need (_patterns), because importing re costs about
+# 5 ms and most words cannot hold a secret: _may_hold_secret tells those apart with str
+# methods only, and scrub leaves them as they are without meeting the patterns.
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+class _Patterns:
+    """The redaction patterns, in the order scrub applies them."""
+
+    def __init__(self) -> None:
+        import re
+
+        self.secret_option_glued = re.compile(
+            r"(?<![A-Za-z0-9_-])(--?(?:credkey|vault[-_]?token)[A-Za-z0-9_-]*=).*",
+            re.IGNORECASE)
+        self.bearer = re.compile(r"(?i)\b(bearer\s+)\S+")
+        self.url_password = re.compile(
+            r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@")
+        self.jwt = re.compile(
+            r"(?<![A-Za-z0-9_-])(?:eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+            r"|[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")
+        self.vault = re.compile(r"(?<![A-Za-z0-9])(?:hv[sbr]|[sbr])\.[A-Za-z0-9_-]{24,}")
+        # NAME=VALUE or NAME:VALUE; a secret when NAME says so (see _secret_assign).
+        self.assign = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+[=:])([^\s&,;\"']+)")
+        self.secret_name = re.compile(r"(?i)token|secret|passw(?:or)?d|credkey|api_?key")
+        self.long_run = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}")
+
+
+_PATTERNS: _Patterns | None = None
+
+
+def _patterns() -> _Patterns:
+    global _PATTERNS
+    if _PATTERNS is None:
+        _PATTERNS = _Patterns()
+    return _PATTERNS
+
+
 # Long options starting with "e" that `-eNAME=VALUE` must not be mistaken for.
 _E_LONG = ("-email", "-endpoint", "-expected", "-environment")
 # Options whose next word (or `=` value) is a secret, compared without dashes/underscores.
 _SECRET_OPTIONS = ("credkey", "vaulttoken", "vaulttokenfile", "vaulttokenttl",
                    "vaulttokenminttl")
-_SECRET_OPTION_GLUED = re.compile(
-    r"(?<![A-Za-z0-9_-])(--?(?:credkey|vault[-_]?token)[A-Za-z0-9_-]*=).*", re.IGNORECASE)
-_BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
-_URL_PASSWORD = re.compile(
-    r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@")
-_JWT = re.compile(r"(?<![A-Za-z0-9_-])(?:eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
-                  r"|[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")
-_VAULT = re.compile(r"(?<![A-Za-z0-9])(?:hv[sbr]|[sbr])\.[A-Za-z0-9_-]{24,}")
-# NAME=VALUE or NAME:VALUE; a secret when NAME says so (see _secret_assign).
-_ASSIGN = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+[=:])([^\s&,;\"']+)")
-_SECRET_NAME = re.compile(r"(?i)token|secret|passw(?:or)?d|credkey|api_?key")
-_LONG_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}")
-_HEX = re.compile(r"[0-9a-fA-F]+")
-_LOWER_RUN = re.compile(r"[a-z]+")
 _NOT_SECRET_NAMES = ("_FILE", "_DIR", "_PATH", "FILE", "DIR")
 _SECRET_VARIABLES = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDKEY")
+
+# ASCII character classes (the patterns' [A-Za-z0-9...] never match anything else).
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_LETTERS = _LOWER | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = frozenset("0123456789")
+_HEX_DIGITS = _DIGITS | frozenset("abcdefABCDEF")
+_NAME_START = _LETTERS | {"_"}  # a shell variable name: [A-Za-z_][A-Za-z0-9_]*
+_NAME_CHARS = _NAME_START | _DIGITS
+_TOKEN_CHARS = _NAME_CHARS | {"-"}  # [A-Za-z0-9_-]: JWT parts and vault tokens
+_RUN_CHARS = _TOKEN_CHARS | {"+", "/"}  # [A-Za-z0-9+/_-]: base64 and hex runs
+# ASCII text translated to "x" for each _TOKEN_CHARS character and "." for a dot, or to
+# "x" for each _RUN_CHARS character; anything else becomes a space.
+_TOKEN_MARKS = str.maketrans({chr(i): "x" if chr(i) in _TOKEN_CHARS else
+                              "." if chr(i) == "." else " " for i in range(128)})
+_RUN_MARKS = str.maketrans({chr(i): "x" if chr(i) in _RUN_CHARS else " "
+                            for i in range(128)})
+# What _SECRET_NAME matches, in lower case: passw(?:or)?d and api_?key spelled out.
+_SECRET_NAME_WORDS = ("token", "secret", "passwd", "password", "credkey", "apikey",
+                      "api_key")
+_LONG_RUN_MIN = 32
+
+
+def _env_name(value: str) -> str:
+    """The `NAME=` that `value` starts with (a shell variable name), else "".
+
+    The regex `[A-Za-z_][A-Za-z0-9_]*=` matched at the start, with str methods.
+    """
+    eq = value.find("=")
+    if eq <= 0 or value[0] not in _NAME_START or not _NAME_CHARS.issuperset(value[1:eq]):
+        return ""
+    return value[:eq + 1]
+
+
+def _long_runs(text: str) -> list[str]:
+    """What `(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}` finds in ASCII `text`.
+
+    That is every maximal run of 32+ base64/hex characters, with up to two `=` after it:
+    a match cannot start inside a run (the lookbehind) and takes the whole run (greedy,
+    and `=` is no run character).
+    """
+    if len(text) < _LONG_RUN_MIN:
+        return []
+    marks = text.translate(_RUN_MARKS)
+    wanted = "x" * _LONG_RUN_MIN
+    found = []
+    start = marks.find(wanted)
+    while start >= 0:
+        end = marks.find(" ", start)
+        end = len(text) if end < 0 else end
+        end += 2 if text.startswith("==", end) else 1 if text.startswith("=", end) else 0
+        found.append(text[start:end])
+        start = marks.find(wanted, end)
+    return found
+
+
+def _may_hold_secret(text: str) -> bool:
+    """False only when no redaction pattern can change `text`: str methods only.
+
+    Each test below is implied by a match of one pattern (or, for _ASSIGN and _LONG_RUN,
+    by a match that is not given back unchanged), so when all are False scrub's patterns
+    all leave `text` as it is, one after the other. Non-ASCII text always says True: the
+    character tables here are ASCII ones, and (?i) lets some non-ASCII letters match ASCII
+    ones (the Kelvin sign K, long s, dotless i), which str.lower() does not all follow.
+    """
+    if not text.isascii():
+        return True
+    lower = text.lower()
+    if "bearer" in lower:  # _BEARER: bearer, case-insensitive
+        return True
+    if "://" in text and "@" in text:  # _URL_PASSWORD: scheme://user:password@
+        return True
+    if "eyJ" in text:  # _JWT's first form (case-sensitive)
+        return True
+    if ("=" in text or ":" in text) and any(w in lower for w in _SECRET_NAME_WORDS):
+        # _ASSIGN changes only NAME= or NAME: where _SECRET_NAME matches NAME.
+        # _SECRET_OPTION_GLUED too: -credkey...= and -vault[-_]?token...= hold one.
+        return True
+    if len(text) < 26:  # the shortest match of the rest: s. and 24 characters
+        return False
+    if "." in text:
+        marks = text.translate(_TOKEN_MARKS)
+        if "." + "x" * 24 in marks:  # _VAULT: [sbr]. and 24+ token characters
+            return True
+        if "x" * 16 + "." + "x" * 16 in marks:  # _JWT's second form: 16+.16+.16+
+            return True
+    # _LONG_RUN changes only the runs that look random.
+    return any(_random_looking(run) for run in _long_runs(text))
 
 
 def _kind(ch: str) -> int:
     return 0 if ch.islower() else 1 if ch.isupper() else 2
+
+
+def _lower_runs(text: str) -> tuple[int, int]:
+    """(how many runs of [a-z] letters `text` has, how many such letters)."""
+    runs = letters = 0
+    inside = False
+    for ch in text:
+        if ch in _LOWER:
+            letters += 1
+            runs += not inside
+            inside = True
+        else:
+            inside = False
+    return runs, letters
 
 
 def _random_looking(run: str) -> bool:
@@ -89,7 +212,7 @@ def _random_looking(run: str) -> bool:
     secrets is missed; longer ones less often.
     """
     core = run.rstrip("=")
-    if _HEX.fullmatch(core):
+    if core and _HEX_DIGITS.issuperset(core):
         return any(c.isdigit() for c in core) and any(c.isalpha() for c in core)
     alnum = [c for c in core if c.isalnum()]
     if (len(core) - len(alnum)) * 5 > len(core):
@@ -99,13 +222,14 @@ def _random_looking(run: str) -> bool:
     changes = sum(_kind(a) != _kind(b) for a, b in zip(alnum, alnum[1:]))
     if changes < 0.3 * len(alnum):
         return False
-    lower_runs = _LOWER_RUN.findall(core)  # CamelCase words: runs of 3.5+ on average
-    return sum(map(len, lower_runs)) < 3.5 * len(lower_runs)
+    runs, letters = _lower_runs(core)  # CamelCase words: runs of 3.5+ on average
+    return letters < 3.5 * runs
 
 
 def _secret_assign(match: re.Match[str]) -> str:
     name = match.group(1)
-    if not _SECRET_NAME.search(name) or name[:-1].upper().endswith(_NOT_SECRET_NAMES):
+    if not _patterns().secret_name.search(name) or \
+            name[:-1].upper().endswith(_NOT_SECRET_NAMES):
         return match.group(0)
     return name + REDACTED
 
@@ -119,20 +243,28 @@ def scrub(word: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret in word:
             word = word.replace(secret, REDACTED)
-    word = _SECRET_OPTION_GLUED.sub(lambda m: m.group(1) + REDACTED, word)
-    word = _BEARER.sub(lambda m: m.group(1) + REDACTED, word)
-    word = _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + "@", word)
-    word = _JWT.sub(REDACTED, word)
-    word = _VAULT.sub(REDACTED, word)
-    word = _ASSIGN.sub(_secret_assign, word)
-    return _LONG_RUN.sub(_long_run, word)
+    if not _may_hold_secret(word):
+        return word
+    return _scrub_with_patterns(word)
+
+
+def _scrub_with_patterns(word: str) -> str:
+    """`word` through every redaction pattern (what scrub does when it may hold a secret)."""
+    found = _patterns()
+    word = found.secret_option_glued.sub(lambda m: m.group(1) + REDACTED, word)
+    word = found.bearer.sub(lambda m: m.group(1) + REDACTED, word)
+    word = found.url_password.sub(lambda m: m.group(1) + REDACTED + "@", word)
+    word = found.jwt.sub(REDACTED, word)
+    word = found.vault.sub(REDACTED, word)
+    word = found.assign.sub(_secret_assign, word)
+    return found.long_run.sub(_long_run, word)
 
 
 def _env_value(value: str, secrets: Iterable[str]) -> str:
     """The value of -e: NAME=VALUE loses its VALUE; a bare NAME stays."""
-    match = _ENV_NAME.match(value)
-    if match:
-        return match.group(0) + REDACTED
+    name = _env_name(value)
+    if name:
+        return name + REDACTED
     return scrub(value, secrets)
 
 
@@ -178,7 +310,7 @@ def _redact_word(word: str, secrets: list[str]) -> str:
     if eq and option.startswith("-") and _is_environment_option(option) and option != "-e":
         return option + "=" + _env_value(value, secrets)
     if (word.startswith("-e") and not word.startswith(_E_LONG)
-            and _ENV_NAME.match(word[2:])):
+            and _env_name(word[2:])):
         return "-e" + _env_value(word[2:], secrets)
     return scrub(word, secrets)
 
@@ -201,7 +333,7 @@ _SCRIPTED = frozenset(("perl", "ruby", "rscript", "node", "lua", "tclsh", "wish"
 # Programs that only launch the drop-in for a script: look at their parent instead.
 _LAUNCHERS = frozenset(("xargs", "parallel", "sem", "env", "nohup", "timeout", "nice",
                         "ionice", "time", "setsid", "stdbuf", "flock", "watch", "chronic"))
-_PYTHON = re.compile(r"python[0-9.]*[a-z]?")
+_VERSION_CHARS = _DIGITS | {"."}
 
 
 def _read(path: str) -> bytes | None:
@@ -234,6 +366,16 @@ def _program(argv: list[str]) -> str:
     return name
 
 
+def _is_python(name: str) -> bool:
+    """`python[0-9.]*[a-z]?` matches all of `name`: python, python3.11, python3.13t."""
+    if not name.startswith("python"):
+        return False
+    version = name[6:]
+    if version and version[-1] in _LOWER:
+        version = version[:-1]
+    return _VERSION_CHARS.issuperset(version)
+
+
 def script_argument(argv: list[str]) -> tuple[str | None, bool]:
     """(the script an interpreter command line runs, whether it runs a command string).
 
@@ -243,7 +385,7 @@ def script_argument(argv: list[str]) -> tuple[str | None, bool]:
     name = _program(argv)
     if name in _SHELLS:
         kind = "shell"
-    elif _PYTHON.fullmatch(name) or name in ("pypy", "pypy3"):
+    elif _is_python(name) or name in ("pypy", "pypy3"):
         kind = "python"
     elif name in _SCRIPTED:
         kind = "other"
@@ -425,8 +567,9 @@ def make_record(command: str, argv: list[str], backend_argv: list[str], codes: l
 
 def encode(record: dict[str, Any]) -> bytes:
     """The record as one line of JSON (ASCII: undecodable argv bytes stay escaped)."""
-    text = json.dumps(record, separators=(",", ":"), ensure_ascii=True, default=str)
-    return (text + "\n").encode("ascii")
+    from .jsontext import dumps  # json.dumps's text, without json's imports
+
+    return (dumps(record) + "\n").encode("ascii")
 
 
 def _one_line(text: str) -> str:

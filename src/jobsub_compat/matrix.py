@@ -58,14 +58,14 @@ def _row(row: Option) -> str:
     if row.groups:
         legacy += f" ({', '.join(row.groups)})"
     lite = _names(row.lite)
-    if row.fate is Fate.EMULATE and not row.lite:
+    if row.fate == Fate.EMULATE and not row.lite:
         lite = "– (emulated)"
     reason = row.reason
-    if row.fate is Fate.REFUSE:
+    if row.fate == Fate.REFUSE:
         reason = f"Refused: {row.reason}. Fix: {row.fix}"
-    elif row.fate is not Fate.PASS and row.fix and row.key not in ("help", "version"):
+    elif row.fate != Fate.PASS and row.fix and row.key not in ("help", "version"):
         reason = f"{row.reason}. {row.fix}"
-    cells = (legacy, row.meaning, lite, row.fate.value, row.code or "", reason)
+    cells = (legacy, row.meaning, lite, row.fate, row.code or "", reason)
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-
 from .warnings import CompatWarning
 
 
@@ -50,6 +48,8 @@ class Plan:
         return json.dumps(data, indent=2)
 
     def as_text(self) -> str:
+        import shlex  # only `explain` shows a plan: its re import stays off the drop-ins
+
         lines = [f"command: {self.command}"]
         if self.error:
             lines.append(f"error: {self.error}")

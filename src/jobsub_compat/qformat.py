@@ -15,9 +15,7 @@ are looked up case-insensitively here, as ClassAds do.
 
 from __future__ import annotations
 
-import json
 import posixpath
-import re
 import time
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
@@ -49,31 +47,29 @@ _SUMMARY_GLIDEINS = "Farm glideins:  R=%d I=%d H=%d"
 # The server filtered these views with `JobStatus==N` (constructFilter's JOBSTATUS_DICT).
 _VIEW_STATUS = {"run": 2, "idle": 1, "hold": 5}
 
-# regexps("((.+)\#(.+)\#(.+))", globaljobid, "\3@\2 ") in condor_format().
-_GLOBAL_JOB_ID = re.compile(r"(.+)#(.+)#(.+)")
-# regexps(".*\/(.+)", cmd, "\1"): what follows the last slash; "" when nothing matches.
-_CMD_BASENAME = re.compile(r".*/(.+)")
-# sqlite_commands.py jobsub_history(): the generated-name suffix becomes ONE space.
-_CMD_SUFFIX = re.compile(r"_20[1-3][0-9][0-1][0-9].*")
-# jobsubClient.py report_counts(): only lines that start like a job id are counted.
-_JOB_LINE = re.compile(r"[0-9]+[.][0-9]+@")
-_JSON_START = re.compile(r"[\[{]")
+# Regular expressions are matched with str methods below: importing `re` costs jobsub_q
+# milliseconds of start-up on every call. Each helper gives what Python's re gave for the
+# expression it names, for every input: `.` stops at "\n" (and only there), groups are
+# greedy, and a search takes the earliest match. tests/test_qformat.py checks each one
+# against the expression itself.
+_DIGITS = "0123456789"  # [0-9]: ASCII digits only (str.isdigit takes other scripts' too)
 
 
 def parse_json_stream(text: str) -> list[dict[str, Any]]:
     """Jobs from condor_q/condor_history -json output that may hold several JSON arrays back
     to back (one per schedd; a schedd with no jobs may print nothing or []), with blank lines
     or stray non-JSON lines between them (ignore those, but never lose a job)."""
-    decoder = json.JSONDecoder()
+    from .jsontext import raw_decode  # json's own import would cost every call ~8 ms
+
     jobs: list[dict[str, Any]] = []
+    marks = _json_marks(text)
     pos = 0
     while True:
-        start = _JSON_START.search(text, pos)
-        if start is None:
+        pos = marks.find("{", pos)
+        if pos < 0:
             return jobs
-        pos = start.start()
         try:
-            value, end = decoder.raw_decode(text, pos)
+            value, end = raw_decode(text, pos)
         except ValueError:
             # A broken array (say a warning line inside it) is re-read one ad at a time,
             # so stepping past one character is enough to reach the next "{".
@@ -90,9 +86,9 @@ def job_id(ad: dict[str, Any]) -> str:
     a = _lower(ad)
     gid = a.get("globaljobid")
     if isinstance(gid, str):
-        match = _GLOBAL_JOB_ID.search(gid)
-        if match:
-            return f"{match.group(2)}@{match.group(1)}"
+        groups = _global_job_id(gid)
+        if groups:
+            return f"{groups[1]}@{groups[0]}"
     jsid = a.get("jobsubjobid")
     if isinstance(jsid, str) and jsid:
         return jsid
@@ -203,7 +199,7 @@ def _history_row(a: dict[str, Any], jid: str) -> str:
     # does not have), so Owner stands in for it here.
     status = "X" if _int(a, "jobstatus") == 3 else "C"
     finished = " " if status == "X" else _local("%Y-%m-%d %H:%M:%S", _num(a, "completiondate"))
-    cmd = _CMD_SUFFIX.sub(" ", posixpath.basename(_str(a, "cmd")))
+    cmd = _cmd_suffix_to_space(posixpath.basename(_str(a, "cmd")))
     submitted = _local("%Y-%m-%d %H:%M:%S", _num(a, "qdate"))
     return _HISTORY_FMT % (jid, _str(a, "owner"), submitted, finished, status, cmd)
 
@@ -216,7 +212,7 @@ def _counts(lines: list[str]) -> str:
     tally = {key: 0 for key in "CXIRHS"}
     jobs = 0
     for line in lines:
-        if not _JOB_LINE.match(line):
+        if not _is_job_line(line):
             continue
         jobs += 1
         for key in tally:
@@ -337,8 +333,7 @@ def _status_letter(a: dict[str, Any]) -> str:
 
 
 def _cmd_basename(a: dict[str, Any]) -> str:
-    match = _CMD_BASENAME.search(_str(a, "cmd"))
-    return match.group(1) if match else ""
+    return _after_last_slash(_str(a, "cmd"))
 
 
 def _now(a: dict[str, Any], now: float | None) -> float:
@@ -377,3 +372,68 @@ def _int(a: dict[str, Any], key: str) -> int:
 def _str(a: dict[str, Any], key: str) -> str:
     value = a.get(key)
     return value if isinstance(value, str) else ""
+
+
+# --- the legacy regular expressions, without re ----------------------------------------------
+
+
+def _global_job_id(gid: str) -> tuple[str, str, str] | None:
+    r"""regexps("((.+)\#(.+)\#(.+))", globaljobid, "\3@\2 ") in condor_format(): the groups
+    of `(.+)#(.+)#(.+)` searched in gid, else None. The match lies in the first line that
+    has one and starts where that line starts; greedy groups put the third group after the
+    last "#" that has a character after it and the second after the last "#" before that
+    which leaves the first and second groups non-empty."""
+    for line in gid.split("\n"):
+        third = line.rfind("#", 0, len(line) - 1)
+        if third < 3:  # no room for two groups before it (and no negative end below)
+            continue
+        second = line.rfind("#", 1, third - 1)
+        if second > 0:
+            return line[:second], line[second + 1 : third], line[third + 1 :]
+    return None
+
+
+def _after_last_slash(cmd: str) -> str:
+    r"""regexps(".*\/(.+)", cmd, "\1"): the group of `.*/(.+)` searched in cmd, so what
+    follows the last slash of the first line that has a slash with something after it
+    (a trailing slash is kept: "/a/b/" gives "b/"); "" when nothing matches."""
+    for line in cmd.split("\n"):
+        slash = line.rfind("/", 0, len(line) - 1)
+        if slash >= 0:
+            return line[slash + 1 :]
+    return ""
+
+
+def _cmd_suffix_to_space(name: str) -> str:
+    """sqlite_commands.py jobsub_history(): the generated-name suffix becomes ONE space.
+    That is re.sub(r"_20[1-3][0-9][0-1][0-9].*", " ", name): on each line, from the first
+    `_20YYMM`-like run to the end of the line."""
+    lines = name.split("\n")
+    for n, line in enumerate(lines):
+        at = line.find("_20")
+        while at >= 0:
+            tail = line[at + 3 : at + 7]
+            if (len(tail) == 4 and tail[0] in "123" and tail[1] in _DIGITS
+                    and tail[2] in "01" and tail[3] in _DIGITS):
+                lines[n] = line[:at] + " "
+                break
+            at = line.find("_20", at + 1)
+    return "\n".join(lines)
+
+
+def _is_job_line(line: str) -> bool:
+    """jobsubClient.py report_counts(): only lines that start like a job id are counted;
+    re.match(r"[0-9]+[.][0-9]+@", line)."""
+    proc = line.lstrip(_DIGITS)
+    if len(proc) == len(line) or proc[:1] != ".":
+        return False
+    rest = proc[1:].lstrip(_DIGITS)
+    return len(rest) < len(proc) - 1 and rest[:1] == "@"
+
+
+def _json_marks(text: str) -> str:
+    r"""parse_json_stream's own `[\[{]` search (not a legacy expression): re.search(
+    r"[\[{]", text, pos) starts where `_json_marks(text).find("{", pos)` says, as every "["
+    is turned into a "{" at the same index. One copy of the text rather than two finds per
+    call keeps a long stream with no "[" left from being rescanned after every ad."""
+    return text.replace("[", "{")

@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import binascii
 import os
-import re
 import stat
 import sys
 import time
-from collections.abc import Mapping
 
 from . import proxies, site_packages
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 TMP = "/tmp"  # the fixed directory of the discovery spec and jobsub_lite; tests move it
@@ -279,25 +278,25 @@ def _cache_path(environ: Mapping[str, str]) -> str:
 
 
 def _load_cache(path: str) -> dict[str, Any]:
-    import json  # only when there is a token to look up
+    from . import jsontext  # only when there is a token to look up
 
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+            data = jsontext.loads(handle.read())
+    except (OSError, ValueError, RecursionError):  # a damaged cache is no cache
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def _store_cache(path: str, cache: dict[str, Any]) -> None:
-    import json
+    from . import jsontext
 
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         tmp = f"{path}.{os.getpid()}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(cache, handle)
+            handle.write(jsontext.dumps(cache))
         os.replace(tmp, path)
     except OSError:
         pass  # an unwritable cache only costs a decode next time
@@ -338,16 +337,24 @@ def group_and_role(payload: Mapping[str, Any]) -> tuple[str, str] | None:
     groups = payload.get("wlcg.groups")
     if not groups or not isinstance(groups, list):
         return None
-    names = [g for g in groups if isinstance(g, str)]
-    for name in names:
-        match = re.match(r"/(.+)/(.+)", name)
-        if match:
-            return match.group(1), match.group(2)
-    for name in names:
-        match = re.match(r"/(.+)", name)
-        if match:
-            return match.group(1), DEFAULT_ROLE
+    split = [_group_entry(g) for g in groups if isinstance(g, str)]
+    for group, role in (s for s in split if s):
+        if role is not None:
+            return group, role
+    for group, _ in (s for s in split if s):
+        return group, DEFAULT_ROLE
     return None
+
+
+def _group_entry(name: str) -> tuple[str, str | None] | None:
+    """What jobsub_lite's re.match(r"/(.+)/(.+)", name), else re.match(r"/(.+)", name),
+    finds: (group, role), (group, None), or None. (Text methods: see options.Fate.)"""
+    line = name.split("\n", 1)[0]  # `.` stops at a line break
+    if not line.startswith("/") or len(line) < 2:
+        return None
+    body = line[1:]
+    cut = body.rfind("/", 1, len(body) - 1)  # greedy: the last '/' with text on both sides
+    return (body[:cut], body[cut + 1:]) if cut >= 1 else (body, None)
 
 
 def seconds_left(payload: Mapping[str, Any], now: float | None = None) -> float | None:

@@ -3,9 +3,6 @@ for commands parsed locally by the legacy client, and the legacy job-id rule."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-
 from .. import legacy, options
 from ..legacy import Parsed
 from ..options import Fate
@@ -15,6 +12,7 @@ from ..warnings import UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Callable
 
     # The command-specific part of a translation.
@@ -35,8 +33,42 @@ USAGE = {
     "jobsub_preload": "jobsub_preload -G GROUP file://TARBALL",
     "jobsub_probe_url": "jobsub_probe_url -G GROUP --endpoint PATH",
 }
-# CLUSTER[.PROC]@SCHEDD, as the legacy client checked it (legacy-jobsub.md §11).
-JOBID = re.compile(r"^[0-9]+\.?[0-9]*@[\w][\w.@-]*$")
+
+
+def is_job_id(text: str) -> bool:
+    """CLUSTER[.PROC]@SCHEDD, as the legacy client checked it (legacy-jobsub.md §11): the
+    whole text matches `[0-9]+\\.?[0-9]*@\\w[\\w.@-]*`. String methods, not re: its
+    import would cost every job-management call ~5 ms."""
+    head, at, schedd = text.partition("@")
+    cluster, _, proc = head.partition(".")
+    return bool(at and schedd and cluster.isascii() and cluster.isdigit()
+                and (not proc or (proc.isascii() and proc.isdigit()))
+                and word_char(schedd[0]) and all(word_char(c) or c in ".@-" for c in schedd[1:]))
+
+
+def word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # re's \w for str patterns
+
+
+def says(line: str, phrases: tuple[str, ...], start: str = "") -> bool:
+    """Does a line of the backend's output hold one of the (lower-case) phrases, or start
+    with `start`, in any case? (How the drop-ins read condor's messages; plain text.)"""
+    lower = line.lower()
+    return bool(start) and lower.startswith(start) or any(p in lower for p in phrases)
+
+
+def has_word(line: str, word: str) -> bool:
+    """The (lower-case) `word` in any case between non-word characters, as the regex
+    `\\bword\\b` with IGNORECASE finds it."""
+    lower = line.lower()
+    at = lower.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not word_char(lower[at - 1])) and \
+                (end == len(lower) or not word_char(lower[end])):
+            return True
+        at = lower.find(word, at + 1)
+    return False
 
 
 def help_text(command: str) -> str:
@@ -61,7 +93,7 @@ def help_text(command: str) -> str:
         for row in rows:
             names = ", ".join(row.legacy or row.lite)
             lines.append(f"  {names} {row.metavar}".rstrip())
-            fate = "" if row.fate is Fate.PASS else f" [{row.fate.value}"
+            fate = "" if row.fate == Fate.PASS else f" [{row.fate}"
             if row.fate in (Fate.RENAME, Fate.REWRITE) and row.lite:
                 fate += f" -> {row.lite_spelling}"
             fate += "]" if fate else ""
@@ -96,9 +128,9 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
         for item in list(parsed.items):
             note_grammar(plan, item, grammar)
             row = item.row
-            if row.fate is Fate.REFUSE:
+            if row.fate == Fate.REFUSE:
                 raise UsageError(f"{item.seen} {row.reason}. {row.fix}", row.code)
-            if row.fate is Fate.DROP:
+            if row.fate == Fate.DROP:
                 plan.warn(row.code or "", f"{item.seen} {row.reason}; dropped. {row.fix}")
                 parsed.items.remove(item)
         body(plan, parsed, grammar, environ)
@@ -120,7 +152,7 @@ class Unavailable(UsageError):
 
 
 def _refused(command: str, code: str) -> bool:
-    return any(r.code == code and r.fate is Fate.REFUSE for r in options.TABLES[command])
+    return any(r.code == code and r.fate == Fate.REFUSE for r in options.TABLES[command])
 
 
 def group_of(parsed: Parsed, environ: Mapping[str, str], required: bool = True) -> str | None:
@@ -140,7 +172,7 @@ def job_ids(value: str, many: bool) -> list[str]:
     """The legacy client refused a job id without its schedd."""
     ids = [part for part in value.split(",") if part] if many else [value]
     for job in ids:
-        if not JOBID.match(job):
+        if not is_job_id(job):
             raise UsageError(f"jobid ({job}) is missing an '@' or is not CLUSTER[.PROC]@SCHEDD; "
                              "write it as 12345.0@jobsub01.fnal.gov", "JC160")
     if not ids:

@@ -20,10 +20,13 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Mapping
 
 from .. import __version__, backend, config, proxies, tokens
 from ..warnings import CompatWarning, RuntimeFailure, UsageError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 DEFAULT_VAULT = "htvaultprod.fnal.gov"
 HTGETTOKEN_TIMEOUT = 120  # seconds; Kerberos or a vault token answers in a few

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping
 
 from .. import backend, legacy, lite
 from ..legacy import Parsed
@@ -18,6 +17,10 @@ from ..plan import Plan
 from ..rewrite import Words, spelling
 from ..warnings import RuntimeFailure, UsageError
 from . import common
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 COMMAND = "jobsub_fetchlog"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Mapping
 
 from .. import legacy, lite
 from ..legacy import Parsed
@@ -22,6 +21,7 @@ from .q import QOutput
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 

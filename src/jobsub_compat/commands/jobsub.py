@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 COMMAND = "jobsub"
 # jobsub_lite 1.12's subcommands and the drop-in module that answers each.

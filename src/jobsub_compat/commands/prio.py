@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Mapping
 
 from .. import legacy, site_packages
 from ..legacy import Parsed
@@ -20,6 +19,7 @@ from . import common
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 

@@ -10,9 +10,7 @@ jobsub_lite) pass through untouched.
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Mapping
 
 from .. import legacy, lite
 from .. import warnings as w
@@ -24,6 +22,7 @@ from . import common
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 
@@ -33,7 +32,7 @@ RAW = {"long", "better_analyze"}
 _ONE_VIEW = {"long", "dag", "hold", "run", "idle"}
 _SUMMARY_CONFLICTS = {"long", "dag", "hold", "better_analyze", "user", "jobid", "role"}
 # condor_q says so on stderr and prints no JSON for that schedd; jobsub_lite exits 0.
-FAILED = re.compile(r"Failed to fetch ads|Failed to connect|^Error|^ERROR", re.IGNORECASE)
+FAILED = ("failed to fetch ads", "failed to connect")  # or a line starting with "error"
 
 
 def selection(group: str, users: list[str], constraints: list[str]) -> str | None:
@@ -115,7 +114,7 @@ class QOutput:
         return None
 
     def error_line(self, text: str) -> str | None:
-        if FAILED.search(text):
+        if common.says(text, FAILED, "error"):
             self.failed = True
         return text
 

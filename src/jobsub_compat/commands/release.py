@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ..plan import Plan
 from . import rm
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 COMMAND = "jobsub_release"
 

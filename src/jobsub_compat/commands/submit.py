@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shlex
 import sys
-from collections.abc import Mapping
 
 from .. import classads, legacy, lite, options
 from .. import warnings as w
@@ -20,6 +19,10 @@ from ..plan import Plan, one_line
 from ..rewrite import Words, note_grammar, spelling
 from ..warnings import UsageError
 from . import common
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 COMMAND = "jobsub_submit"
 RETIRED_OS = {"SL5", "SL6", "SL7"}
@@ -291,23 +294,23 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     for item in parsed.items:
         row = item.row
         note_grammar(plan, item, grammar)
-        if row.fate is Fate.REFUSE:
+        if row.fate == Fate.REFUSE:
             raise UsageError(f"{item.seen} {row.reason}. {row.fix}", row.code)
         if row.key in ("json_config",):
             continue
-        if row.fate is Fate.DROP:
+        if row.fate == Fate.DROP:
             if row.key == "dag" and _is_dag_file(parsed.executable):
                 out.option(spelling(item, grammar), [], "flag")
                 continue
             plan.warn(row.code or "", f"{item.seen} {row.reason}; dropped. {row.fix}")
             continue
-        if row.fate is Fate.EMULATE:
+        if row.fate == Fate.EMULATE:
             _emulate(plan, item, out)
             continue
         values: list[str] | None = item.values
-        if row.fate is Fate.RENAME and item.seen not in row.lite:
+        if row.fate == Fate.RENAME and item.seen not in row.lite:
             plan.warn(row.code or "", f"{item.seen} {row.reason}; rewritten. {row.fix}")
-        elif row.fate is Fate.REWRITE:
+        elif row.fate == Fate.REWRITE:
             if row.key == "blacklist":
                 use = "--blocklist" if _version_at_least(lite_version, "1.4") else "--blacklist"
                 if use != item.seen:

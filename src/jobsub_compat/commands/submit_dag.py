@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Mapping
 
 from .. import dagfile, legacy, lite
 from .. import warnings as w
 from ..plan import Plan, one_line
 from ..warnings import UsageError
 from . import submit
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 COMMAND = "jobsub_submit_dag"
 BACKEND_COMMAND = "jobsub_submit"  # jobsub_lite's own jobsub_submit_dag only adds --dag

@@ -4,13 +4,15 @@ its legacy options and answers with one line naming what to use instead, exit 1.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from .. import legacy
 from ..legacy import Parsed
 from ..plan import Plan
 from ..warnings import UsageError
 from . import common
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 INSTEAD = {
     "jobsub_status": "give jobsub_status --sites (the only thing it did)",
