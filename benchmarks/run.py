@@ -6,7 +6,9 @@
    runs against a trivial stand-in backend (a shell script printing what jobsub_lite
    prints, so the measurement is the shim, not jobsub_lite), median of --runs runs after
    warm-up, in milliseconds and as a ratio to a bare `python3 -c pass` measured in the
-   same run with the same interpreter.
+   same run with the same interpreter. The calls are the everyday ones: a valid token in
+   BEARER_TOKEN_FILE (so the pre-flight reads its claims), the migration log on, and a
+   queue of two jobs for jobsub_q to reformat.
 2. `jobsub-compat report` on a generated log of --records records: time and peak memory.
 3. `jobsub-compat migrate` on --scripts generated legacy scripts: time (when the migrate
    command exists).
@@ -18,6 +20,7 @@ runs.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import statistics
@@ -35,7 +38,17 @@ STAND_IN = """#!/bin/sh
 case "$(basename "$0")" in
   jobsub_submit) echo "1 job(s) submitted to cluster 42."
                  echo "Use job id 42.0@jobsub01.fnal.gov to retrieve output" ;;
-  jobsub_q|jobsub_history) echo "[]" ;;
+  jobsub_q) cat <<'EOF'
+[
+{"GlobalJobId": "jobsub01.fnal.gov#42.0#1700000000", "Owner": "alice", "QDate": 1700000000,
+ "RemoteWallClockTime": 61.0, "JobStatus": 2, "JobPrio": 0, "ImageSize": 2000,
+ "Cmd": "/fife/local/scratch/uploads/gm2/alice/run.sh", "Args": "--fcl run.fcl"},
+{"GlobalJobId": "jobsub01.fnal.gov#42.1#1700000000", "Owner": "alice", "QDate": 1700000000,
+ "RemoteWallClockTime": 0.0, "JobStatus": 1, "JobPrio": 0, "ImageSize": 0,
+ "Cmd": "/fife/local/scratch/uploads/gm2/alice/run.sh", "Args": "--fcl run.fcl"}
+]
+EOF
+  ;;
   jobsub_rm) echo "Job 42.0 marked for removal" ;;
   jobsub_hold) echo "Job 42.0 held" ;;
   jobsub_release) echo "Job 42.0 released" ;;
@@ -56,6 +69,13 @@ TARGETS = {"jobsub_submit": 4.0, "jobsub_q": 2.5, "jobsub_rm": 2.5, "jobsub_hold
            "jobsub_release": 2.5}
 
 
+def unsigned_token(claims: dict[str, object]) -> str:
+    """A JWT with these claims (the shim reads claims without checking signatures)."""
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
 def median_ms(argv: list[str], env: dict[str, str], runs: int) -> float:
     for _ in range(3):  # warm-up: page cache, pyc files
         subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -74,9 +94,18 @@ def overhead(runs: int, workdir: Path) -> list[dict[str, object]]:
         script = backend / name
         script.write_text(STAND_IN)
         script.chmod(0o755)
+    token = workdir / "bt_gm2"
+    token.write_text(unsigned_token({"wlcg.groups": ["/gm2"], "sub": "alice",
+                                     "iss": "https://cilogon.org/gm2",
+                                     "exp": int(time.time()) + 86400}))
+    token.chmod(0o600)
     env = {**os.environ, "JOBSUB_COMPAT_BACKEND": str(backend),  # the log is on, as by default
            "JOBSUB_COMPAT_SILENCE": "all", "HOME": str(workdir),
+           "BEARER_TOKEN_FILE": str(token), "TMPDIR": str(workdir),
            "PATH": os.pathsep.join([os.path.dirname(PY), os.environ.get("PATH", "")])}
+    # Bytecode as an install has it (pip compiles it): without this, PYTHONDONTWRITEBYTECODE
+    # in the environment would make every run compile the sources again.
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
     bare = median_ms(["python3", "-c", "pass"], env, runs)  # the python3 the shebang finds
     rows: list[dict[str, object]] = [{"what": "python3 -c pass", "ms": round(bare, 1),
                                       "ratio": 1.0}]
