@@ -16,9 +16,23 @@ the writer holding the lock, and a writer that waited on the renamed file notice
 descriptor no longer is the path's file) and opens the new one.
 
 Logging never breaks a call: write() returns one warning line instead of raising.
-Redaction keeps secrets out of every destination: `-e NAME=VALUE` values and anything
-token-like (JWTs, long hex or base64 secrets, vault tokens, `Bearer ...`, `--credkey` and
-`--vaulttoken*` values, passwords in URLs, `*TOKEN*=`/`*SECRET*=`/`*PASSWORD*=` values).
+Redaction keeps secrets out of every destination (argv, backend argv, the caller's command
+line, script arguments included); it replaces with `<redacted>`:
+- `-e NAME=VALUE` values (all of them);
+- a secret option's value: an option whose name, dashes and underscores aside, holds
+  token, secret, passwd, password, credkey or apikey (`--password`, `--api-key`,
+  `-passwd`, `--credkey`, `--vaulttoken*`) hides the next word, whatever it starts with,
+  or the rest of its line after `=`; not flags (`--managed-token`, `--novaulttoken`,
+  `--nobearertoken`) nor file/dir/path options (`--token-file`, `--vaulttokeninfile`,
+  `--secretpath`), though `--vaulttokenfile` is hidden as before;
+- the VALUE of NAME=VALUE or NAME:VALUE (also `NAME = VALUE` and JSON's `"NAME": VALUE`)
+  whose NAME holds token, secret, passw(or)d, credkey or api[-_]key and is no
+  *_FILE/*_DIR/*_PATH name, found at any depth (`--lines=+MyToken="..."`,
+  `-e=FOO_TOKEN=...`): up to whitespace or &,;"', a quoted value up to its closing quote;
+- URL passwords: everything between `scheme://user:` and the last `@` before the next
+  whitespace (a password may hold `@`, `/`, `:`);
+- `Bearer ...` tokens, JWTs, vault tokens, long random-looking hex or base64 runs, and the
+  values of the caller's secret-looking variables (BEARER_TOKEN, ...).
 
 Stdlib only; fcntl, pwd, syslog and re are imported when used. A call whose words
 hold nothing secret-looking never needs re (about 5 ms of imports): see _may_hold_secret.
@@ -56,24 +70,30 @@ CALLER_DEPTH = 4  # how many launchers (xargs, sh -c, ...) to look through for t
 
 
 class _Patterns:
-    """The redaction patterns, in the order scrub applies them."""
+    """The redaction patterns (see _scrub_with_patterns for the order)."""
 
     def __init__(self) -> None:
         import re
 
         self.secret_option_glued = re.compile(
-            r"(?<![A-Za-z0-9_-])(--?(?:credkey|vault[-_]?token)[A-Za-z0-9_-]*=).*",
+            r"(?<![A-Za-z0-9_-])(--?(?:credkey|vault[-_]?token)[A-Za-z0-9_-]*=)(.*)",
             re.IGNORECASE)
-        self.bearer = re.compile(r"(?i)\b(bearer\s+)\S+")
-        self.url_password = re.compile(
-            r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@")
+        self.bearer = re.compile(r"(?i)\b(bearer\s+)(\S+)")
+        # scheme://user: ; the password runs to the last "@" before the next whitespace.
+        self.url_user = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:")
+        self.space = re.compile(r"\s")
         self.jwt = re.compile(
             r"(?<![A-Za-z0-9_-])(?:eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
             r"|[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")
         self.vault = re.compile(r"(?<![A-Za-z0-9])(?:hv[sbr]|[sbr])\.[A-Za-z0-9_-]{24,}")
-        # NAME=VALUE or NAME:VALUE; a secret when NAME says so (see _secret_assign).
-        self.assign = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+[=:])([^\s&,;\"']+)")
-        self.secret_name = re.compile(r"(?i)token|secret|passw(?:or)?d|credkey|api_?key")
+        # NAME=VALUE or NAME:VALUE, also `NAME = VALUE` and JSON's `"NAME": VALUE`; a
+        # secret when NAME says so (see _assignment_spans).
+        self.assign = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]+)([\"']?[ \t]*)([=:])[ \t]*")
+        self.secret_name = re.compile(r"(?i)token|secret|passw(?:or)?d|credkey|api[-_]?key")
+        self.plain_value = re.compile(r"[^\s&,;\"']+")
+        # A quoted value's inside: up to the closing quote, skipping backslash escapes.
+        self.quoted = {'"': re.compile(r'(?:[^"\\]|\\.)*', re.DOTALL),
+                       "'": re.compile(r"(?:[^'\\]|\\.)*", re.DOTALL)}
         self.long_run = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}")
 
 
@@ -89,11 +109,22 @@ def _patterns() -> _Patterns:
 
 # Long options starting with "e" that `-eNAME=VALUE` must not be mistaken for.
 _E_LONG = ("-email", "-endpoint", "-expected", "-environment")
-# Options whose next word (or `=` value) is a secret, compared without dashes/underscores.
+# What makes an option a secret one: a word in its name, compared without dashes and
+# underscores, in lower case (see _secret_option; NAME=VALUE has secret_name instead).
+_SECRET_WORDS = ("token", "secret", "passwd", "password", "credkey", "apikey")
+_NOT_SECRET_ENDS = ("file", "dir", "path")  # --token-file PATH, --secretpath PATH
+# htgettoken's vault-token options, secret whatever their name says (--vaulttokenfile).
 _SECRET_OPTIONS = ("credkey", "vaulttoken", "vaulttokenfile", "vaulttokenttl",
                    "vaulttokenminttl")
+# Flags with a secret word in their name, which take no value: jobsub_lite's
+# --managed-token (options.py's only such row), htgettoken's --novaulttoken and
+# --nobearertoken. The word after them is not theirs.
+_SECRET_FREE_FLAGS = ("managedtoken", "novaulttoken", "nobearertoken")
 _NOT_SECRET_NAMES = ("_FILE", "_DIR", "_PATH", "FILE", "DIR")
 _SECRET_VARIABLES = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDKEY")
+# Non-ASCII letters that (?i) matches to ASCII ones: the Kelvin sign, long s, dotted and
+# dotless i. An option name is folded the same way.
+_ASCII_FOLD = str.maketrans({"\u212a": "k", "\u017f": "s", "\u0130": "i", "\u0131": "i"})
 
 # ASCII character classes (the patterns' [A-Za-z0-9...] never match anything else).
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
@@ -110,9 +141,6 @@ _TOKEN_MARKS = str.maketrans({chr(i): "x" if chr(i) in _TOKEN_CHARS else
                               "." if chr(i) == "." else " " for i in range(128)})
 _RUN_MARKS = str.maketrans({chr(i): "x" if chr(i) in _RUN_CHARS else " "
                             for i in range(128)})
-# What _SECRET_NAME matches, in lower case: passw(?:or)?d and api_?key spelled out.
-_SECRET_NAME_WORDS = ("token", "secret", "passwd", "password", "credkey", "apikey",
-                      "api_key")
 _LONG_RUN_MIN = 32
 
 
@@ -152,34 +180,38 @@ def _long_runs(text: str) -> list[str]:
 def _may_hold_secret(text: str) -> bool:
     """False only when no redaction pattern can change `text`: str methods only.
 
-    Each test below is implied by a match of one pattern (or, for _ASSIGN and _LONG_RUN,
-    by a match that is not given back unchanged), so when all are False scrub's patterns
-    all leave `text` as it is, one after the other. Non-ASCII text always says True: the
-    character tables here are ASCII ones, and (?i) lets some non-ASCII letters match ASCII
-    ones (the Kelvin sign K, long s, dotless i), which str.lower() does not all follow.
+    Each test below is implied by a match of one pattern (or, for assignments and long
+    runs, by a match that is not given back unchanged), so when all are False scrub's
+    patterns all leave `text` as it is, one after the other. Non-ASCII text always says
+    True: the character tables here are ASCII ones, and (?i) lets some non-ASCII letters
+    match ASCII ones (the Kelvin sign K, long s, dotless i), which str.lower() does not all
+    follow.
     """
     if not text.isascii():
         return True
     lower = text.lower()
-    if "bearer" in lower:  # _BEARER: bearer, case-insensitive
+    if "bearer" in lower:  # bearer: bearer, case-insensitive
         return True
-    if "://" in text and "@" in text:  # _URL_PASSWORD: scheme://user:password@
+    if "://" in text and "@" in text:  # url_user: scheme://user:password@
         return True
-    if "eyJ" in text:  # _JWT's first form (case-sensitive)
+    if "eyJ" in text:  # jwt's first form (case-sensitive)
         return True
-    if ("=" in text or ":" in text) and any(w in lower for w in _SECRET_NAME_WORDS):
-        # _ASSIGN changes only NAME= or NAME: where _SECRET_NAME matches NAME.
-        # _SECRET_OPTION_GLUED too: -credkey...= and -vault[-_]?token...= hold one.
+    if ("=" in text or ":" in text) and any(
+            w in lower.replace("-", "").replace("_", "") for w in _SECRET_WORDS):
+        # Assignments change only after NAME= or NAME: where secret_name matches NAME
+        # (token, secret, passw(or)d, credkey, api[-_]?key), or -NAME= where NAME without
+        # dashes and underscores holds a _SECRET_WORDS word; secret_option_glued's
+        # -credkey...= and -vault[-_]?token...= hold one too.
         return True
     if len(text) < 26:  # the shortest match of the rest: s. and 24 characters
         return False
     if "." in text:
         marks = text.translate(_TOKEN_MARKS)
-        if "." + "x" * 24 in marks:  # _VAULT: [sbr]. and 24+ token characters
+        if "." + "x" * 24 in marks:  # vault: [sbr]. and 24+ token characters
             return True
-        if "x" * 16 + "." + "x" * 16 in marks:  # _JWT's second form: 16+.16+.16+
+        if "x" * 16 + "." + "x" * 16 in marks:  # jwt's second form: 16+.16+.16+
             return True
-    # _LONG_RUN changes only the runs that look random.
+    # long_run changes only the runs that look random.
     return any(_random_looking(run) for run in _long_runs(text))
 
 
@@ -226,16 +258,109 @@ def _random_looking(run: str) -> bool:
     return letters < 3.5 * runs
 
 
-def _secret_assign(match: re.Match[str]) -> str:
-    name = match.group(1)
-    if not _patterns().secret_name.search(name) or \
-            name[:-1].upper().endswith(_NOT_SECRET_NAMES):
-        return match.group(0)
-    return name + REDACTED
-
-
 def _long_run(match: re.Match[str]) -> str:
     return REDACTED if _random_looking(match.group(0)) else match.group(0)
+
+
+def _secret_option(word: str) -> bool:
+    """Whether option `word` (or its name, before `=`) takes a secret: its name, without
+    dashes or underscores, holds a secret word (--password, --api-key, -passwd, --credkey)
+    and does not end in file/dir/path (--token-file); a few options are listed by name.
+    """
+    name = _bare(word)
+    if name in _SECRET_OPTIONS:
+        return True
+    if name in _SECRET_FREE_FLAGS or name.endswith(_NOT_SECRET_ENDS):
+        return False
+    return any(w in name for w in _SECRET_WORDS)
+
+
+def _quoted_end(text: str, start: int) -> int:
+    """Where the quoted value opened by text[start] ends: its closing quote, else the end
+    of `text`."""
+    quote = text[start]
+    inside = _patterns().quoted[quote].match(text, start + 1)
+    end = inside.end() if inside else start + 1
+    return end if end < len(text) and text[end] == quote else len(text)
+
+
+def _assignment_spans(text: str) -> list[tuple[int, int]]:
+    """Where the secret values of assignments and options are in `text`.
+
+    Every NAME= or NAME: is looked at, also inside another one's value, secret or not
+    (`--lines=+MyToken=x`, `-e=A_TOKEN=x`, `token= MyToken="a b"`): a NAME that
+    secret_name matches, not a *_FILE/*_DIR/*_PATH one, loses its value (up to the next
+    whitespace or &,;"', or a quoted value up to its closing quote); an option `-NAME=`
+    that _secret_option says takes a secret loses the rest of its line. (A value inside
+    an unquoted value, or a line inside the line, ends where that one does: remembered, so
+    that long words cost linear time.)
+    """
+    found = _patterns()
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    plain_end = line_end = -1  # of the last unquoted value and line looked at
+    while True:
+        match = found.assign.search(text, pos)
+        if match is None:
+            return spans
+        name, value = match.group(1), match.end()
+        pos = match.end(3)
+        if name.startswith("-") and not match.group(2) and match.group(3) == "=" and \
+                _secret_option(name):
+            if pos >= line_end:
+                line_end = text.find("\n", pos)
+                line_end = len(text) if line_end < 0 else line_end
+            if line_end > pos:
+                spans.append((pos, line_end))
+        elif found.secret_name.search(name) and \
+                not name.upper().endswith(_NOT_SECRET_NAMES) and value < len(text):
+            if text[value] in "\"'":
+                end = _quoted_end(text, value)
+                value += 1
+            elif value < plain_end:
+                end = plain_end
+            else:
+                plain = found.plain_value.match(text, value)
+                end = plain_end = plain.end() if plain else value
+            if end > value:
+                spans.append((value, end))
+
+
+def _url_password_spans(text: str) -> list[tuple[int, int]]:
+    """Where URL passwords are in `text`: from `scheme://user:` to the last "@" before
+    the next whitespace (a password may hold "@", "/" and ":")."""
+    if "@" not in text:
+        return []
+    found = _patterns()
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    stretch_end = last_at = -1  # of the whitespace-free stretch looked at last
+    while True:
+        match = found.url_user.search(text, pos)
+        if match is None:
+            return spans
+        start = pos = match.end()
+        if start > stretch_end:
+            space = found.space.search(text, start)
+            stretch_end = space.start() if space else len(text)
+            last_at = text.rfind("@", start, stretch_end)
+        if last_at > start:
+            spans.append((start, last_at))
+            pos = last_at + 1
+
+
+def _redact_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each of the (possibly overlapping) spans replaced by <redacted>; spans
+    that overlap or touch become one."""
+    out: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        if start > done or not out:
+            out.append(text[done:start])
+            out.append(REDACTED)
+        done = max(done, end)
+    out.append(text[done:])
+    return "".join(out)
 
 
 def scrub(word: str, secrets: Iterable[str] = ()) -> str:
@@ -249,14 +374,20 @@ def scrub(word: str, secrets: Iterable[str] = ()) -> str:
 
 
 def _scrub_with_patterns(word: str) -> str:
-    """`word` through every redaction pattern (what scrub does when it may hold a secret)."""
+    """`word` through every redaction pattern (what scrub does when it may hold a secret).
+
+    The values that follow a name (option values, Bearer tokens, URL passwords,
+    assignment values) are all found on the same text and redacted together, so that
+    none cuts another short: in `https://u:p@h/?token=a@b` the password may run to the
+    last "@" and the token's value past it; in `Bearer x MyToken="a b"` the token ends at
+    the space and the quoted value does not.
+    """
     found = _patterns()
-    word = found.secret_option_glued.sub(lambda m: m.group(1) + REDACTED, word)
-    word = found.bearer.sub(lambda m: m.group(1) + REDACTED, word)
-    word = found.url_password.sub(lambda m: m.group(1) + REDACTED + "@", word)
+    spans = [m.span(2) for m in found.secret_option_glued.finditer(word)]
+    spans += [m.span(2) for m in found.bearer.finditer(word)]
+    word = _redact_spans(word, spans + _url_password_spans(word) + _assignment_spans(word))
     word = found.jwt.sub(REDACTED, word)
     word = found.vault.sub(REDACTED, word)
-    word = found.assign.sub(_secret_assign, word)
     return found.long_run.sub(_long_run, word)
 
 
@@ -278,27 +409,27 @@ def _is_environment_option(word: str) -> bool:
 
 
 def _bare(word: str) -> str:
-    return word.lstrip("-").replace("-", "").replace("_", "").lower()
+    """An option's name without dashes or underscores, in lower case (folded as (?i) is)."""
+    name = word.lstrip("-").replace("-", "").replace("_", "")
+    return (name if name.isascii() else name.translate(_ASCII_FOLD)).lower()
 
 
 def redact(words: Iterable[str], secrets: Iterable[str] = ()) -> list[str]:
     """An argv with `-e` values and anything token-like replaced by <redacted>."""
     secrets = [s for s in secrets if s]
     out: list[str] = []
-    pending = ""  # what the previous word says about this one: "env", "secret" or ""
+    pending = ""  # what the previous word says about this one: "env", "secret", "bearer"
     for word in words:
         if pending == "env":
             out.append(_env_value(word, secrets))
-        elif pending == "secret" and not word.startswith("-"):
-            out.append(REDACTED)
-        elif pending == "bearer":
+        elif pending in ("secret", "bearer"):  # whatever it starts with: --credkey -abc
             out.append(REDACTED)
         else:
             out.append(_redact_word(word, secrets))
         pending = ""
         if _is_environment_option(word):
             pending = "env"
-        elif word.startswith("-") and "=" not in word and _bare(word) in _SECRET_OPTIONS:
+        elif word.startswith("-") and "=" not in word and _secret_option(word):
             pending = "secret"
         elif word.lower() in ("bearer", "authorization: bearer"):
             pending = "bearer"
