@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DOUBLE_BIN, ROOT
+from tests.test_tokens import make_token, write_token
 
 sys.path.insert(0, str(DOUBLE_BIN.parent / "lib"))
 import condor_double  # noqa: E402
@@ -47,6 +48,20 @@ def test_q_legacy_columns(pool: dict[str, str]) -> None:
                    "2001.0@jobsub02.fnal.gov"]  # the dune job of alice is not fermilab's
     assert [r[5] for r in rows(done.stdout)] == ["R", "I", "I"]  # awk '{print $6}'
     assert lines[-1] == "3 jobs; 0 completed, 0 removed, 2 idle, 1 running, 0 held, 0 suspended"
+
+
+def test_q_without_a_group_lists_the_tokens_group(pool: dict[str, str],
+                                                  tmp_path: Path) -> None:
+    """Scripts run `jobsub_q --user X` without -G (the legacy client listed every group's
+    jobs); jobsub_lite needs a group, so the token's is used, with a warning."""
+    env = {k: v for k, v in pool.items() if k not in ("JOBSUB_GROUP", "GROUP")}
+    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", make_token(["/fermilab"])))
+    done = run("jobsub_q", ["--user", "alice"], env)
+    assert done.returncode == 0, done.stderr
+    assert [r[0] for r in rows(done.stdout)] == ["1001.0@jobsub01.fnal.gov",
+                                                 "1001.1@jobsub01.fnal.gov",
+                                                 "2001.0@jobsub02.fnal.gov"]
+    assert "warning [JC303]" in done.stderr and "-G fermilab" in done.stderr
 
 
 def test_q_hold_view(pool: dict[str, str]) -> None:

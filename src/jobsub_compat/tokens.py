@@ -200,6 +200,45 @@ def lite_default_path(issuer: str, role: str, environ: Mapping[str, str]) -> str
     return f"{tmp}/bt_token_{issuer}_{role}_{os.getuid()}"
 
 
+def group_from_tokens(environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The group of the caller's tokens, for a call that names none: (group, token file).
+
+    The token in BEARER_TOKEN_FILE when that file exists (jobsub_lite would use it);
+    else jobsub_lite's own token files (${TMPDIR:-/tmp}/bt_token_*_<uid>, the caller's),
+    when they all belong to one group. None when that does not name exactly one group.
+    """
+    named = environ.get("BEARER_TOKEN_FILE", "")
+    if named and os.path.isfile(named):
+        paths = [named]
+    else:
+        tmp = environ.get("TMPDIR", "/tmp")
+        uid = os.getuid()
+        try:
+            names = sorted(os.listdir(tmp))
+        except OSError:
+            names = []
+        paths = [os.path.join(tmp, n) for n in names
+                 if n.startswith("bt_token_") and n.endswith(f"_{uid}")]
+        paths = [p for p in paths if _owned_by(p, uid)]
+    found: dict[str, str] = {}
+    for path in paths:
+        token = read_token_file(path)
+        payload = claims(token, environ)[0] if token else None
+        entry = group_and_role(payload) if payload else None
+        if entry:
+            found.setdefault(entry[0].lower(), path)
+    if len(found) != 1:
+        return None
+    return next(iter(found.items()))
+
+
+def _owned_by(path: str, uid: int) -> bool:
+    try:
+        return os.stat(path).st_uid == uid
+    except OSError:
+        return False
+
+
 def default_role_file(group: str, environ: Mapping[str, str]) -> str | None:
     """jobsub_lite's default role for a group (pushed by managed tokens, or the user's)."""
     uid = os.getuid()

@@ -33,6 +33,7 @@ DAG_TRANSLATED = "JC156"
 # Environment and backend (JC3xx).
 ENV_JOBSUB_SERVER = "JC301"
 ENV_UNSET_VARIABLE = "JC302"
+GROUP_FROM_TOKEN = "JC303"
 
 # Output emulation (JC4xx).
 NO_JOB_ID = "JC401"
@@ -84,6 +85,9 @@ GENERAL_CODES: dict[str, str] = {
     "It is removed from the backend's environment.",
     ENV_UNSET_VARIABLE: "`-e NAME` with NAME unset or empty: the legacy client did not export "
     "it, jobsub_lite would fail; the option is dropped.",
+    GROUP_FROM_TOKEN: "jobsub_q without a group: the legacy client listed your jobs in every "
+    "group, jobsub_lite needs one; the group of your token (BEARER_TOKEN_FILE, else "
+    "jobsub_lite's token files when they are all one group's) is used.",
     NO_JOB_ID: "jobsub_lite exits 0 even when condor_submit failed; without a "
     "`Use job id` line the drop-in exits 1, as the legacy client did.",
 }

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+from pathlib import Path
 
 import pytest
 
 from jobsub_compat.commands import q
+from jobsub_compat.warnings import GROUP_FROM_TOKEN
+from tests.test_tokens import make_token, write_token
 
 ENV = {"PATH": "/usr/bin", "JOBSUB_GROUP": "gm2"}
 
@@ -60,11 +64,6 @@ def test_usage_errors(line: str, fragment: str) -> None:
     assert plan.exit_code == 2 and plan.error and fragment in plan.error
 
 
-def test_group_is_required() -> None:
-    plan = q.translate(["--user", "alice"], {"PATH": "/usr/bin"})
-    assert plan.exit_code == 2 and plan.error and "no group" in plan.error
-
-
 def test_output_reports_condor_failures(capsys: pytest.CaptureFixture[str]) -> None:
     plan = q.translate(["--user", "alice"], ENV)
     out = q.QOutput(plan)
@@ -79,3 +78,64 @@ def test_raw_output_passes_through() -> None:
     out = q.QOutput(plan)
     assert out.line("ClusterId = 1\n") == "ClusterId = 1\n"
     assert out.finish(0) == 0
+
+
+# --- no group: the token's -----------------------------------------------------------------
+
+def no_group_env(tmp_path: Path) -> dict[str, str]:
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    return {"PATH": "/usr/bin", "HOME": str(tmp_path / "home"), "TMPDIR": str(tmpdir)}
+
+
+def test_no_group_takes_the_group_of_bearer_token_file(tmp_path: Path) -> None:
+    env = no_group_env(tmp_path)
+    token = write_token(tmp_path / "bt", make_token(["/dune", "/dune/production"]))
+    env["BEARER_TOKEN_FILE"] = str(token)
+    plan = q.translate(["--user", "alice"], env)
+    assert plan.error is None, plan.error
+    assert plan.backend_argv[1:3] == ["-G", "dune"]
+    assert "Jobsub_Group=?=\"dune\"" in " ".join(plan.backend_argv)
+    assert plan.details["group"] == "dune"
+    assert [w.code for w in plan.warnings] == [GROUP_FROM_TOKEN]
+    assert str(token) in plan.warnings[0].message and "-G dune" in plan.warnings[0].message
+
+
+def test_no_group_takes_the_one_group_of_jobsub_lites_token_files(tmp_path: Path) -> None:
+    env = no_group_env(tmp_path)
+    uid = os.getuid()
+    for role in ("Analysis", "Production"):
+        write_token(Path(env["TMPDIR"]) / f"bt_token_gm2_{role}_{uid}",
+                    make_token(["/gm2", f"/gm2/{role.lower()}"]))
+    write_token(Path(env["TMPDIR"]) / f"bt_token_dune_Analysis_{uid + 1}",  # someone else's
+                make_token(["/dune"]))
+    plan = q.translate([], env)
+    assert plan.error is None, plan.error
+    assert plan.backend_argv[1:] == ["-G", "gm2", "-json"]
+    assert [w.code for w in plan.warnings] == [GROUP_FROM_TOKEN]
+
+
+@pytest.mark.parametrize("tokens", [
+    pytest.param({}, id="no-token"),
+    pytest.param({"gm2": ["/gm2"], "dune": ["/dune"]}, id="two-groups"),
+    pytest.param({"gm2": []}, id="token-without-groups"),
+])
+def test_no_group_and_no_one_group_of_tokens_is_a_usage_error(
+        tmp_path: Path, tokens: dict[str, list[str]]) -> None:
+    env = no_group_env(tmp_path)
+    for group, groups in tokens.items():
+        write_token(Path(env["TMPDIR"]) / f"bt_token_{group}_Analysis_{os.getuid()}",
+                    make_token(groups))
+    plan = q.translate(["--user", "alice"], env)
+    assert plan.exit_code == 2 and plan.error
+    assert "no group" in plan.error and "-G GROUP" in plan.error
+    assert plan.backend_argv == []
+
+
+def test_a_group_given_is_never_replaced_by_the_tokens(tmp_path: Path) -> None:
+    env = no_group_env(tmp_path)
+    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", make_token(["/dune"])))
+    plan = q.translate(["-G", "gm2"], {**env})
+    assert plan.backend_argv[1:] == ["-G", "gm2", "-json"] and not plan.warnings
+    plan = q.translate([], {**env, "GROUP": "gm2"})
+    assert plan.backend_argv[1:] == ["-json"] and not plan.warnings

@@ -50,7 +50,9 @@ def selection(group: str, users: list[str], constraints: list[str]) -> str | Non
 
 def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
           environ: Mapping[str, str]) -> None:
-    group = common.group_of(parsed, environ) or ""
+    out = Words()
+    group = common.group_of(parsed, environ, required=False) or _group_from_token(plan, out,
+                                                                                   environ)
     keys = [i.row.key for i in parsed.items]
     if "summary" in keys and _SUMMARY_CONFLICTS & set(keys):
         clash = sorted(_SUMMARY_CONFLICTS & set(keys))[0].replace("_", "-")
@@ -65,7 +67,6 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
         parsed.items.remove(item)
         plan.warn(w.REPEATED_LAST_WINS, f"{item.seen} is overridden by the later "
                   f"{shown[-1].seen} (the legacy client kept the last); dropped. Give one.")
-    out = Words()
     view = "default"
     for item in parsed.items:
         key = item.row.key
@@ -92,6 +93,24 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
         out.words.append("-json")
     plan.mode = view
     plan.backend_argv.extend(lite.quote_for_lite(x) for x in out.words)
+
+
+def _group_from_token(plan: Plan, out: Words, environ: Mapping[str, str]) -> str:
+    """No -G, JOBSUB_GROUP or GROUP: the legacy client then listed the user's jobs in every
+    group, but jobsub_lite needs one group (its schedds and token are per group)."""
+    from .. import tokens
+
+    found = tokens.group_from_tokens(environ)
+    if found is None:
+        raise UsageError("no group: jobsub_lite lists one group's jobs (the legacy client "
+                         "listed every group's); give -G GROUP or export JOBSUB_GROUP=GROUP")
+    group, path = found
+    out.option("-G", [group], "sep")
+    plan.details["group"] = group
+    plan.warn(w.GROUP_FROM_TOKEN, f"no group: the legacy client listed your jobs in every "
+              f"group; jobsub_lite lists one group's: {group}, the group of the token in "
+              f"{path}. Give -G {group}")
+    return group
 
 
 def translate(argv: list[str], environ: Mapping[str, str],
