@@ -28,7 +28,7 @@ DEFAULT_DIR = "/opt/jobsub_lite/bin"
 MARKER = "JOBSUB_COMPAT_ACTIVE"
 _SELF_SIGNATURE = b"jobsub-compat drop-in"  # the comment line of bin/ launchers
 _VERSION_NAMES = ("__version__", "version")
-_QUOTES = "\"'"
+_QUOTES = ("\"", "'")
 
 
 class Backend:
@@ -113,7 +113,7 @@ def version_assignment(line: str) -> str | None:
             break
     else:
         return None
-    if rest[:1] not in (":", "=") or rest[1:].lstrip()[:1] not in tuple(_QUOTES):
+    if rest[:1] not in (":", "=") or rest[1:].lstrip()[:1] not in _QUOTES:
         return None
     rest = rest[1:].lstrip()[1:]
     end = min((i for i in (rest.find(q) for q in _QUOTES) if i >= 0), default=-1)
