@@ -484,6 +484,7 @@ class Sandbox:
             "JOBSUB_LITE_STANDIN_RECORD": str(run / "record"),
             "JOBSUB_LITE_STANDIN_PYTHON": str(self.python),
             "HTGETTOKEN_DOUBLE_KEY": str(self.signing_key),
+            "JOBSUB_LITE_STANDIN_PNFS": str(self.base / "pnfs"),
             "JOBSUB_COMPAT_LOG": "off",
         }
         for name in ("home", "cache", "tmp"):

@@ -57,6 +57,9 @@ def main() -> None:
                             "args": json.loads(json.dumps(vars(args), default=str))})
         except SystemExit as exc:
             results.append({"status": exc.code, "words": argv[1:], "stderr": err.getvalue()})
+        except Exception as exc:  # as bin/jobsub_submit reports it: exit 1
+            results.append({"status": 1, "words": argv[1:],
+                            "stderr": f"Error: {exc.__class__.__name__}: {exc}"})
     with open(sys.argv[2], "w", encoding="utf-8") as handle:
         json.dump(results, handle)
 
