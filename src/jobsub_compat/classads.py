@@ -166,7 +166,7 @@ def valid_line(text: str) -> bool:
     return match is not None and valid_expression(match.group(1))
 
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_. ]*$")
 
 
 def _inside_token(left: str, right: str) -> bool:
