@@ -182,3 +182,18 @@ def test_a_group_given_is_never_replaced_by_the_tokens(tmp_path: Path) -> None:
     assert plan.backend_argv[1:] == ["-json"]
     assert [w.code for w in plan.warnings] == [GROUP_FROM_ENV]  # legacy read no $GROUP
     assert "export JOBSUB_GROUP=gm2" in plan.warnings[0].message
+
+
+@pytest.mark.parametrize(("line", "failed"), [
+    pytest.param("ERROR:root:importing tracing\n", False, id="jobsub_lites-own-logging"),
+    pytest.param("Error: Can't find address for schedd jobsub09.fnal.gov\n", True,
+                 id="condors-error"),
+    pytest.param("ERROR: Failed to connect\n", True, id="condors-upper-case"),
+    pytest.param("ERROR\n", True, id="condors-bare"),
+])
+def test_jobsub_lites_logging_is_not_a_condor_failure(line: str, failed: bool) -> None:
+    """lib/tracing.py logs `ERROR:root:importing tracing` on every call when the optional
+    opentelemetry is missing; condor's own messages have a space after `Error:`."""
+    out = q.QOutput(q.translate(["-G", "gm2"], ENV))
+    out.error_line(line)
+    assert out.finish(0) == (1 if failed else 0)

@@ -96,6 +96,15 @@ def says(line: str, phrases: tuple[str, ...], start: str = "") -> bool:
     return bool(start) and lower.startswith(start) or any(p in lower for p in phrases)
 
 
+def logged(line: str) -> bool:
+    """Is this a Python logging record of jobsub_lite's own (`ERROR:root:importing
+    tracing`, printed when its optional tracing module is missing), not condor's
+    `Error: ...`/`ERROR: ...`? Those have no space after `LEVEL:`."""
+    level, colon, rest = line.partition(":")
+    return bool(colon) and level.isupper() and level.isalpha() and rest[:1] not in ("", " ",
+                                                                                    "\t", "\n")
+
+
 def has_word(line: str, word: str) -> bool:
     """The (lower-case) `word` in any case between non-word characters, as the regex
     `\\bword\\b` with IGNORECASE finds it."""

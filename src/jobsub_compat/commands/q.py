@@ -166,7 +166,7 @@ class QOutput:
         return None
 
     def error_line(self, text: str) -> str | None:
-        if common.says(text, FAILED, "error"):
+        if common.says(text, FAILED, "error") and not common.logged(text):
             self.failed = True
         return text
 

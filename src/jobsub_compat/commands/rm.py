@@ -173,7 +173,7 @@ class ActionOutput:
 
     def _see(self, text: str) -> str:
         done, whole_word = self.action.done, self.action.whole_word
-        if common.says(text, FAILED, FAILED_START):
+        if common.says(text, FAILED, FAILED_START) and not common.logged(text):
             self.failed += 1
         elif common.has_word(text, done) if whole_word else common.says(text, (done,)):
             self.succeeded += 1
