@@ -394,5 +394,4 @@ def test_translation_is_accepted_by_jobsub_lite(group: str, chunks: list[list[st
         return
     got = lite_reads(plan)
     assert got.executable == EXE
-    head = argv[:argv.index(EXE)]
-    assert got.group == [head[i + 1] for i, w in enumerate(head) if w == "-G"][-1]  # last
+    assert got.group == plan.details["group"]  # the last -G/--group (the legacy client's)

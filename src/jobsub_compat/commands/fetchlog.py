@@ -1,8 +1,10 @@
-"""jobsub_fetchlog: a job's sandbox, with the legacy options and messages.
+"""jobsub_fetchlog: a job's sandbox, with the legacy options, messages and files.
 
 jobsub_lite's fetchlog rejects the legacy `--jobsub-server`, `--user`, `--timeout` and
 `--list-sandboxes`; the first three are dropped with a warning (`--user` only ever served
-`--list`), and the listing is emulated from jobsub_q and jobsub_history.
+`--list`), and the listing is emulated from jobsub_q and jobsub_history. Its web-service
+fetch makes only tar, so `--archive-format zip` is asked as tar and repacked into the
+legacy `<jobid>.zip` (JC168); the archive is named after the job id as written.
 """
 
 from __future__ import annotations

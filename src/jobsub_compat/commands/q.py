@@ -226,6 +226,10 @@ def facts() -> tuple[common.Fact, ...]:
              ("--user", "bob", "--constraint", "JobStatus==5", "--jobid", job),
              words=("--constraint", 'Owner=?="bob"&&JobStatus==5'), absent=("--jobid",),
              code="JC305"),
+        fact("a plain word (owner, cluster)", "ignored: the help, exit 0 (client/jobsub_q "
+             "parse_opts, `len(remainder) > 1`)", "jobsub_lite's meaning: condor_q's owner or "
+             "job, condor's own output", ("-G", "gm2", "bob"), words=("-G", "gm2", "bob"),
+             absent=("-json",)),
         fact("--better-analyze", "needs --jobid, else exit 1; that job alone",
              "the same (condor_q -better-analyze)", ("--better-analyze",), status=1),
         fact("--summary beside --user, --jobid, --long, ...", "refused (required_args_present), "

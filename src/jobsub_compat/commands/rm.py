@@ -2,9 +2,11 @@
 
 Legacy: `-G` and one of `--jobid` (a comma list, each CLUSTER[.PROC]@SCHEDD), `--user`,
 `--constraint`; a line per target (`Removing job with jobid=ID`, `removing jobs owned by
-USER`, ...), then what condor said; non-zero when an action failed. jobsub_lite has no
-`--user` for these (condor takes the owner as a plain word) and exits 0 whatever condor
-did, so the drop-in reads condor's lines to give the status back.
+USER`, ...), then what condor said; non-zero when an action failed. The selection is the
+legacy server's (server/webapp/util.py doJobAction), written as one constraint for
+jobsub_lite, which has no `--user` for these and would hand a name to condor as another
+target; and jobsub_lite exits 0 whatever condor did, so the drop-in reads condor's lines
+to give the status back.
 """
 
 from __future__ import annotations
