@@ -341,14 +341,14 @@ class Fact:
 FACT_ENV = {"PATH": "/usr/bin", "JOBSUB_GROUP": "gm2", "USER": "alice"}
 
 
-def status_facts(target: tuple[str, ...], check: str, check_argv: tuple[str, ...]
-                 ) -> tuple[Fact, ...]:
+def status_facts(target: tuple[str, ...], check: str, check_argv: tuple[str, ...],
+                 unknown: str = "exit 2 (options of the condor tool jobsub_lite wraps pass "
+                 "on, as they do through jobsub_lite)") -> tuple[Fact, ...]:
     """The exit-status rows every locally parsed drop-in shares; `target` makes the rest
     of the line valid, `check` names the client's own checks and `check_argv` fails one."""
     return (
-        Fact("unknown option", "optparse: `no such option`, exit 2",
-             "exit 2 (options of the condor tool jobsub_lite wraps pass on, as they do "
-             "through jobsub_lite)", (*target, "--frobnicate"), status=2),
+        Fact("unknown option", "optparse: `no such option`, exit 2", unknown,
+             (*target, "--frobnicate"), status=2),
         Fact("option without its value", "optparse: `option requires an argument`, exit 2",
              "exit 2", (*target, "-G"), status=2),
         Fact("the client's own checks", f"{check}: exit 1", "exit 1, one line", check_argv,

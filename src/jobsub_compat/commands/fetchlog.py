@@ -203,5 +203,6 @@ def facts() -> tuple[common.Fact, ...]:
         fact("--timeout N", "an integer (optparse, exit 2 otherwise)", "dropped (JC167); "
              "not an integer: exit 2", ("--jobid", job, "--timeout", "soon"), status=2),
         *common.status_facts(("--jobid", job), "missing -G or --jobid, a job id without `@`",
-                             ("--jobid", "12345.0")),
+                             ("--jobid", "12345.0"), "exit 2 (jobsub_lite's own parser "
+                             "refuses it too)"),
     )

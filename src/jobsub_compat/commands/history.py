@@ -117,6 +117,10 @@ def facts() -> tuple[common.Fact, ...]:
              ("--user", "bob", "--jobid", job),
              words=("-name", "jobsub01.fnal.gov", "-constraint",
                     'Jobsub_Group=?="gm2" && Owner=?="bob" && ClusterId==12 && ProcId==0')),
+        fact("schedds", "every schedd's history (jobsubClient.py history loops over "
+             "schedd_list)", "not reproduced without --jobid: jobsub_lite runs one "
+             "condor_history, which reads the schedd its configuration names (SCHEDD_HOST); "
+             "with --jobid, `-name S`", ("--user", "bob"), absent=("-name",)),
         fact("--jobid without @SCHEDD", "refused (jid_callback), exit 1", "exit 1 "
              "(jobsub_lite would ask the local schedd)", ("--jobid", "12"), status=1),
         fact("--qdate-ge/--qdate-le DATE", "AND the submit date; a bad date exit 1 "
