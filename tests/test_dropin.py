@@ -100,9 +100,10 @@ def test_recursion_is_stopped(double_env: dict[str, str]) -> None:
     assert done.returncode == 1 and "called jobsub_submit again" in done.stderr
 
 
-def test_usage_error_is_one_line_exit_2(double_env: dict[str, str]) -> None:
+def test_usage_error_is_one_line_exit_1(double_env: dict[str, str]) -> None:
+    """The legacy client passed an unknown option to the server, which refused it: 1."""
     done = run(["-G", "gm2", "--frobnicate", "file:///x.sh"], double_env)
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "jobsub_submit: error: unknown option --frobnicate; see jobsub_submit --help"]
 
@@ -172,13 +173,13 @@ def test_each_call_leaves_one_log_record(double_env: dict[str, str], tmp_path: P
     log = tmp_path / "migration.jsonl"
     env = {**double_env, "JOBSUB_COMPAT_LOG": str(log)}
     assert run(["-G", "gm2", "-M", "-e", "SECRET=hunter2", "file:///x.sh"], env).returncode == 0
-    assert run(["-G", "gm2", "--frobnicate", "file:///x.sh"], env).returncode == 2
+    assert run(["-G", "gm2", "--frobnicate", "file:///x.sh"], env).returncode == 1
     run(["-G", "gm2", "file:///x.sh"], {**env, "JOBSUB_COMPAT_DRY_RUN": "1"})
     first, second = (json.loads(line) for line in log.read_text().splitlines())
     assert first["command"] == "jobsub_submit" and first["status"] == 0
     assert first["warnings"] == ["JC104"] and first["backend_version"] == "1.12"
     assert "hunter2" not in log.read_text()
-    assert second["status"] == 2
+    assert second["status"] == 1
 
 
 def test_an_unwritable_log_does_not_stop_the_job(double_env: dict[str, str]) -> None:

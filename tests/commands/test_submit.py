@@ -99,8 +99,6 @@ FIXES = [
                  "-G gm2 --schedd-for-testing jobsub01.fnal.gov file:///x.sh", id="schedd"),
     pytest.param("-G gm2 -C --nowrapfile --use_gftp --compress_log --no_log_buffer "
                  "file:///x.sh", "-G gm2 file:///x.sh", id="dropped-legacy-flags"),
-    pytest.param("-G gm2 -e UNSET_VAR -e HOME file:///x.sh", "-G gm2 -e HOME file:///x.sh",
-                 id="env-unset-dropped"),
     pytest.param("-G gm2 --jobid-output-only file:///x.sh", "-G gm2 file:///x.sh",
                  id="jobid-output-only"),
     pytest.param("-G gm2 '--site SiteB' file:///x.sh", "-G gm2 --site SiteB file:///x.sh",
@@ -201,16 +199,18 @@ REFUSED = [
 
 @pytest.mark.parametrize(("line", "code"), REFUSED)
 def test_refused(line: str, code: str) -> None:
+    """Our refusals exit 1, as every line the legacy server refused did."""
     plan = submit.translate(shlex.split(line), ENV)
-    assert plan.exit_code == 2
+    assert plan.exit_code == 1
     assert plan.error is not None and plan.error.startswith(f"[{code}]")
     assert "\n" not in plan.error
 
 
+# The legacy client exited 1 for every bad line (its own checks, or the server's refusal),
+# 2 only for optparse's: a client option without its value (split_client_server_args).
 ERRORS = [
     pytest.param("file:///x.sh", "no group", id="no-group"),
-    pytest.param("-G gm2", "no executable", id="no-exe"),
-    pytest.param("-G gm2 -G nova file:///x.sh", "more than once", id="two-groups"),
+    pytest.param("-G gm2 --debug -N 3", "no executable", id="no-exe"),
     pytest.param("-G gm2 --mail file:///x.sh", "ambiguous", id="ambiguous-prefix"),
     pytest.param("-G gm2 --frobnicate file:///x.sh", "unknown option", id="unknown"),
     pytest.param("-G gm2 -cpu=2 file:///x.sh", "ambiguous", id="ambiguous-one-dash"),
@@ -225,8 +225,49 @@ ERRORS = [
 @pytest.mark.parametrize(("line", "fragment"), ERRORS)
 def test_usage_errors(line: str, fragment: str) -> None:
     plan = submit.translate(shlex.split(line), ENV)
-    assert plan.exit_code == 2
+    assert plan.exit_code == 1
     assert plan.error is not None and fragment in plan.error and "\n" not in plan.error
+
+
+@pytest.mark.parametrize("line", ["-G", "-G gm2 --role", "--jobsub-server"])
+def test_a_client_option_without_its_value_is_optparses_exit_2(line: str) -> None:
+    plan = submit.translate(shlex.split(line), ENV)
+    assert plan.exit_code == 2 and plan.error and "requires an argument" in plan.error
+
+
+def test_only_client_options_print_the_help() -> None:
+    """client/jobsub_submit: no server words, no executable: help, exit 0."""
+    plan = submit.translate(["-G", "gm2", "--debug"], {"PATH": "/usr/bin"})
+    assert plan.action == "print" and plan.exit_code == 0 and "usage:" in plan.text
+
+
+def test_the_last_group_wins_with_a_warning() -> None:
+    plan = submit.translate(shlex.split("-G gm2 -G nova file:///x.sh"), ENV)
+    assert plan.error is None and plan.details["group"] == "nova"
+    assert [w.code for w in plan.warnings] == ["JC208"]
+
+
+@pytest.mark.parametrize(("env", "state"), [
+    pytest.param({}, "unset", id="unset"),
+    pytest.param({"SETUP_FILE": ""}, "empty", id="empty"),
+])
+def test_environment_name_unset_or_empty_is_refused(env: dict[str, str], state: str) -> None:
+    """lib/groupsettings/JobSettings.py checkSanity refused a `-e NAME` the server's
+    environment lacked, and the client sent only non-empty values (jobsubClient.py
+    get_server_env_exports `if val:`): unset and empty alike exit 1."""
+    plan = submit.translate(shlex.split("-G gm2 -e HOME -e SETUP_FILE file:///x.sh"),
+                            {**ENV, "HOME": "/home/a", **env})
+    assert plan.exit_code == 1 and plan.error is not None
+    assert plan.error.startswith("[JC302] you used -e SETUP_FILE, but $SETUP_FILE must be "
+                                 "set first!")
+    assert f"$SETUP_FILE is {state}" in plan.error and "-e SETUP_FILE=VALUE" in plan.error
+
+
+def test_environment_name_set_or_with_value_passes() -> None:
+    plan = submit.translate(shlex.split("-G gm2 -e HOME -e X=1 file:///x.sh"),
+                            {**ENV, "HOME": "/home/a"})
+    assert plan.error is None and plan.backend_argv[1:] == shlex.split(
+        "-G gm2 -e HOME -e X=1 file:///x.sh")
 
 
 def test_group_from_environment() -> None:
@@ -276,13 +317,13 @@ def test_json_config_errors(tmp_path: Path, content: str) -> None:
     config = tmp_path / "opts.json"
     config.write_text(content)
     plan = submit.translate(["-G", "gm2", f"--json-config={config}", "file:///x.sh"], ENV)
-    assert plan.exit_code == 2 and plan.error and str(config) in plan.error
+    assert plan.exit_code == 1 and plan.error and str(config) in plan.error
 
 
 def test_json_config_missing_file() -> None:
     plan = submit.translate(["-G", "gm2", "--json-config", "/nonexistent.json",
                              "file:///x.sh"], ENV)
-    assert plan.exit_code == 2 and plan.error and "/nonexistent.json" in plan.error
+    assert plan.exit_code == 1 and plan.error and "/nonexistent.json" in plan.error
 
 
 def test_help_and_version_and_show_parsing() -> None:
@@ -301,7 +342,7 @@ def test_help_lists_every_row() -> None:
 
 def test_unbalanced_quote_swallowing_executable_is_refused() -> None:
     plan = submit.translate(["-G", "gm2", "--lines='+A=1", "file:///x.sh", "b'"], ENV)
-    assert plan.exit_code == 2 and plan.error and "unbalanced" in plan.error
+    assert plan.exit_code == 1 and plan.error and "unbalanced" in plan.error
 
 
 def test_unbalanced_quotes_keep_words_as_given() -> None:
@@ -363,7 +404,7 @@ def test_abbreviation_matching_two_lite_spellings_is_spelled_out() -> None:
 
 def test_double_dash_value_is_refused() -> None:
     plan = submit.translate(["-G", "gm2", "--lines=--", "file:///x.sh"], ENV)
-    assert plan.exit_code == 2 and plan.error and "drops a value" in plan.error
+    assert plan.exit_code == 1 and plan.error and "drops a value" in plan.error
 
 
 def test_plain_path_tarball_jobsub_lite_unpacks_passes(tmp_path: Path) -> None:

@@ -375,6 +375,13 @@ class Sandbox:
         for path in self.tree.rglob("*"):
             if not path.is_symlink():
                 path.chmod(path.stat().st_mode | 0o200)
+        for path in (self.tree / "bin").iterdir():
+            # bin/jobsub_q, jobsub_rm, ... are git symlinks to jobsub_cmd; a tree unpacked
+            # without symlink support holds the target's name as the file's text instead.
+            target = path.read_text(errors="replace") if path.stat().st_size < 64 else ""
+            if not path.is_symlink() and target and (self.tree / "bin" / target).is_file():
+                path.unlink()
+                path.symlink_to(target)
         subprocess.run([str(self.python), "-m", "compileall", "-q", str(self.tree / "lib")],
                        check=True)
         self.launch.mkdir()

@@ -260,10 +260,13 @@ def _pass_checks(plan: Plan, item: Item, environ: Mapping[str, str]) -> bool:
     if row.key == "environment" and "=" not in item.values[0]:
         name = item.values[0]
         if not environ.get(name):
-            plan.warn(w.ENV_UNSET_VARIABLE, f"{item.seen} {name}: ${name} is unset or empty, "
-                      "so the legacy client did not export it and jobsub_lite would fail; "
-                      f"dropped. Set {name} or remove {item.seen} {name}.")
-            return False
+            # The client exported only non-empty variables (jobsubClient.py
+            # get_server_env_exports: `if val:`), and the server's JobSettings.checkSanity
+            # refused a -e NAME its environment lacked: unset and empty alike, exit 1.
+            raise UsageError(f"you used {item.seen} {name}, but ${name} must be set first! "
+                             f"(${name} is {'empty' if name in environ else 'unset'}; the "
+                             f"legacy server refused this too) Export {name}=VALUE, or "
+                             f"write {item.seen} {name}=VALUE.", w.ENV_UNSET_VARIABLE)
     elif row.key == "OS":
         retired = sorted({v.strip().upper() for v in item.values[0].split(",")} & RETIRED_OS)
         if retired:
@@ -306,8 +309,22 @@ def translate(argv: list[str], environ: Mapping[str, str],
         _translate(plan, argv, environ, lite_version, backend_path)
     except UsageError as exc:
         plan.error = one_line(str(exc) if exc.code is None else f"[{exc.code}] {exc}")
-        plan.exit_code = 2
+        plan.exit_code = exc.status or common.CHECK_STATUS[command]
     return plan
+
+
+def _value_missing(command: str, argv: list[str]) -> None:
+    """The one usage error the legacy client's own optparse made (exit 2): a client option
+    that takes a value as the last word (client/jobsub_submit split_client_server_args:
+    `parser.error('%s option requires an argument')`). Every other bad line went to the
+    server, which refused it, and the client exited 1."""
+    exe_at = legacy.find_executable(argv)
+    if not argv or exe_at is not None:
+        return
+    row = next((r for r in options.TABLES[command]
+                if r.where == "client" and r.nargs and argv[-1] in r.legacy), None)
+    if row is not None:
+        raise UsageError(f"{argv[-1]} option requires an argument ({row.metavar})", status=2)
 
 
 def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
@@ -327,6 +344,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
         plan.action = "version"
         return
 
+    _value_missing(plan.command, argv)
     words, origin = legacy.resplit(argv)
     grammar = legacy.Grammar(options.rows_for(plan.command, _group_hint(words, environ)),
                              plan.command)
@@ -347,14 +365,12 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
             plan.warn(item.row.code or "", f"{item.seen} {item.values[0]}: {item.row.reason}. "
                       f"{item.row.fix}")
 
-    groups = {i.values[0] for i in parsed.items if i.row.key == "group"}
-    if len(groups) > 1:
-        raise UsageError(f"the group was given more than once ({', '.join(sorted(groups))}); "
-                         "give -G once")
-    if not groups and not (environ.get("JOBSUB_GROUP") or environ.get("GROUP")):
-        raise UsageError("no group: give -G GROUP or export JOBSUB_GROUP=GROUP")
-    plan.details["group"] = groups.pop() if groups else (
-        environ.get("JOBSUB_GROUP") or environ.get("GROUP") or "")
+    if parsed.executable is None and all(i.row.where == "client" for i in parsed.items):
+        # No server words at all: the legacy client printed its help, exit 0
+        # (client/jobsub_submit parse_opts: `if not srv_argv: options.help = True`).
+        plan.action, plan.text = "print", common.help_text(plan.command)
+        return
+    plan.details["group"] = common.group_of(parsed, environ, plan=plan) or ""
     roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
     if roles:
         plan.details["role"] = roles[-1]
@@ -587,3 +603,22 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     from ..dropin import run
 
     return run(COMMAND, translate, SubmitOutput, argv, environ)
+
+
+def facts() -> tuple[common.Fact, ...]:
+    """jobsub_submit's (and jobsub_submit_dag's) rows of the exit-status table."""
+    fact, exe = common.Fact, "file:///bin/true"
+    return (
+        fact("group", "-G, else $JOBSUB_GROUP; none: `Missing required arguments`, exit 1",
+             "the same; $GROUP too, as jobsub_lite reads it (JC304)", (exe,), code="JC304",
+             env={"JOBSUB_GROUP": None, "GROUP": "gm2"}),
+        fact("no group", "exit 1", "exit 1", (exe,), status=1, env={"JOBSUB_GROUP": None}),
+        fact("-e NAME, NAME unset or empty", "refused by the server (JobSettings.py "
+             "checkSanity: `you used -e NAME , but $NAME must be set first!`; the client "
+             "sent only non-empty variables), exit 1", "refused, exit 1 (JC302)",
+             ("-e", "JOBSUB_COMPAT_UNSET_EXAMPLE", exe), status=1, code="JC302"),
+        fact("unknown option", "passed to the server, which refused it: exit 1", "exit 1",
+             ("--frobnicate", exe), status=1),
+        fact("client option without its value", "optparse (`option requires an "
+             "argument`), exit 2", "exit 2", ("--role",), status=2),
+    )

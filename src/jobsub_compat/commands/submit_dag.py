@@ -33,8 +33,8 @@ def translate(argv: list[str], environ: Mapping[str, str],
         return plan
     try:
         _dag_file(plan, environ, lite_version)
-    except UsageError as exc:
-        plan.error, plan.exit_code = one_line(str(exc)), 2
+    except UsageError as exc:  # the legacy server refused the file: the client exited 1
+        plan.error, plan.exit_code = one_line(str(exc)), exc.status or 1
         plan.backend_argv = []
     return plan
 
