@@ -82,6 +82,26 @@ def read_bytes(path: str, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
+def read_head(path: str, size: int, what: str) -> bytes:
+    """The first `size` bytes (fewer when the file is shorter) of a regular file of any
+    size: enough to tell what kind of file it is."""
+    fd = open_regular(path, what)
+    try:
+        chunks: list[bytes] = []
+        left = size
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise UserFileError(f"{what} {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
 def read_text(path: str, limit: int, what: str) -> str:
     return read_bytes(path, limit, what).decode("utf-8", "surrogateescape")
 
