@@ -15,7 +15,10 @@ calling shell loop stops on ^C (bash stops only when its child died of SIGINT):
 - before that, SIGINT stops the call where it is (KeyboardInterrupt, never a traceback)
   and ends the process by SIGINT; SIGTERM, SIGHUP and SIGQUIT keep their default action;
 - a closed standard output (`jobsub_q | head -1`) ends the process by SIGPIPE, as it ends
-  cat or grep (141 in the shell), after the backend ended and the call was logged.
+  cat or grep (141 in the shell, no message), once the backend has finished (its output
+  is read and dropped meanwhile, so a submission or removal is never cut halfway) and
+  the call is logged. SIGPIPE rather than a quiet status 1 because 1 already means "the
+  query or action failed" to the scripts of the legacy client.
 Every bin/ launcher runs its entry point through launch(), which does all of this.
 """
 
@@ -382,51 +385,47 @@ def _relay(streams: dict[int, tuple[LineFilter, TextIO]], watch: Interruptions) 
     """Pass the backend's lines on as they come, each through its filter, until both
     pipes close (poll, not a thread per pipe: threading is one more import per call).
 
-    When the reader of our stdout (or stderr) goes away, the backend's pipe to us is
-    closed too, so the backend meets the closed pipe just as it would called directly."""
+    When the reader of our stdout (or stderr) has gone away, the backend's lines for it
+    are still read and dropped: the backend finishes what it does (a submission, a
+    removal) instead of dying halfway on a closed pipe, whatever the timing."""
     import select
 
     poller = select.poll()
     pending = {fd: b"" for fd in streams}
+    closed: set[int] = set()
     for fd in streams:
         poller.register(fd, select.POLLIN | select.POLLHUP)
     try:
         sys.stdout.flush()
-    except BrokenPipeError:  # the next write says so again, and closes the backend's pipe
+    except BrokenPipeError:  # the next write says so again
         pass
 
-    def emit(fd: int, raw: bytes) -> bool:
+    def emit(fd: int, raw: bytes) -> None:
         line_filter, stream = streams[fd]
         text = line_filter(raw.decode("utf-8", "surrogateescape"))
-        if text:
+        if text and fd not in closed:
             try:
                 stream.flush()
                 stream.buffer.write(text.encode("utf-8", "surrogateescape"))
                 stream.buffer.flush()
             except BrokenPipeError:
+                closed.add(fd)
                 if stream is sys.stdout:
                     watch.stdout_closed = True
-                return False
-        return True
-
-    def close(fd: int) -> None:
-        poller.unregister(fd)
-        os.close(fd)
-        del pending[fd]
 
     while pending:
         for fd, _ in poller.poll():
-            if fd not in pending:
-                continue
             chunk = os.read(fd, 65536)
             if not chunk:
                 if pending[fd]:
                     emit(fd, pending[fd])
-                close(fd)
+                poller.unregister(fd)
+                os.close(fd)
+                del pending[fd]
                 continue
             *lines, pending[fd] = (pending[fd] + chunk).split(b"\n")
-            if not all(emit(fd, line + b"\n") for line in lines):
-                close(fd)
+            for line in lines:
+                emit(fd, line + b"\n")
 
 
 _ENDED_BY: list[int] = []  # the signal this process ends by (set by a call, read by launch)
