@@ -27,7 +27,7 @@ import stat
 import sys
 import time
 
-from . import proxies, site_packages
+from . import proxies, site_packages, userfiles
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 TMP = "/tmp"  # the fixed directory of the discovery spec and jobsub_lite; tests move it
+TOKEN_LIMIT = 64 * 1024  # a token file larger than this holds no token (they are ~1-2 kB)
+ROLE_LIMIT = 4096  # jobsub_default_role_<group>_<uid>: one word
+CACHE_LIMIT = 1 * userfiles.MiB  # the claims cache (16 entries of a few hundred bytes)
 DEFAULT_ROLE = "Analysis"
 EXPIRY_MARGIN = 600  # warn when the token has less than this many seconds left
 _WHITESPACE = " \t\n\v\f\r"  # C isspace(), as the discovery spec says
@@ -155,14 +158,20 @@ def issuer_for(group: str) -> str:
     return "fermilab" if group == "samdev" else group
 
 
+def read_token(path: str) -> str:
+    """The stripped text of a token file ("" when empty). UserFileError when it is not a
+    regular file of at most TOKEN_LIMIT bytes that can be read."""
+    data = userfiles.read_bytes(path, TOKEN_LIMIT, "the token file")
+    return data.decode("utf-8", "replace").strip(_WHITESPACE)
+
+
 def read_token_file(path: str) -> str | None:
-    """The stripped token in a file; None when missing, unreadable or empty."""
+    """The stripped token in a file; None when missing, unreadable, not a regular file,
+    oversized or empty (discovery then looks further)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(1 << 16).strip(_WHITESPACE)
-    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        return read_token(path) or None
+    except userfiles.UserFileError:
         return None
-    return text or None
 
 
 def wlcg_default_path(environ: Mapping[str, str]) -> str:
@@ -248,9 +257,8 @@ def default_role_file(group: str, environ: Mapping[str, str]) -> str | None:
         try:
             if os.stat(path).st_uid != uid:
                 continue
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                role = handle.read(256).strip()
-        except OSError:
+            role = userfiles.read_text(path, ROLE_LIMIT, "the default role file").strip()
+        except (OSError, userfiles.UserFileError):
             continue
         if role:
             return role
@@ -320,9 +328,8 @@ def _load_cache(path: str) -> dict[str, Any]:
     from . import jsontext  # only when there is a token to look up
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = jsontext.loads(handle.read())
-    except (OSError, ValueError, RecursionError):  # a damaged cache is no cache
+        data = jsontext.loads(userfiles.read_text(path, CACHE_LIMIT, "the claims cache"))
+    except (ValueError, RecursionError):  # a damaged cache (or none) is no cache
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -430,8 +437,11 @@ def _check(path: str, issuer: str, role: str | None, environ: Mapping[str, str]
            ) -> tuple[dict[str, Any] | None, str | None]:
     """The claims of the token in `path`, and why jobsub_lite would not accept it for
     (issuer, role) (role None: any role, as jobsub_lite then takes the token's own)."""
-    token = read_token_file(path)
-    if token is None:
+    try:
+        token = read_token(path)
+    except userfiles.UserFileError as exc:
+        return None, f"it {exc.reason}"
+    if not token:
         return None, "it is empty"
     payload, problem = claims(token, environ)
     if payload is None:

@@ -86,7 +86,10 @@ class Run:
         self.warnings.append(CompatWarning(code, message.replace("\n", " ")))
 
     def flush(self) -> None:
-        silence = config.settings(self.environ)["silence"].value
+        try:
+            silence = config.settings(self.environ)["silence"].value
+        except RuntimeFailure:  # an unreadable config file: the error says so; warn all
+            silence = ""
         silenced = {c.strip() for c in silence.split(",") if c.strip()}
         for warning in self.warnings:
             if "all" not in silenced and warning.code not in silenced:
