@@ -57,6 +57,7 @@ TOKEN_UNUSABLE = "JC508"
 ROLE_FROM_TOKEN = "JC509"
 PROXY_EXPIRED = "JC510"
 PROXY_IS_TOKEN = "JC511"
+TOKEN_FILE_UNSAFE = "JC512"
 # Credential drop-ins (JC52x).
 KX509 = "JC520"
 CIGETCERT = "JC521"
@@ -93,6 +94,11 @@ CODES: dict[str, str] = {
     "token in `BEARER_TOKEN_FILE`, where the legacy client used Analysis.",
     PROXY_EXPIRED: "The X.509 proxy carrying a role has expired: the legacy client would have "
     "made a new one without VOMS attributes, so its role is not used.",
+    TOKEN_FILE_UNSAFE: "jobsub_lite's per-group/role token file in the shared directory "
+    "(`${TMPDIR:-/tmp}/bt_token_<issuer>_<role>_<uid>`) is not a regular file of the "
+    "caller's own with mode 0600 (a symbolic link, another user's file, readable by "
+    "others): the drop-in neither reads it nor points jobsub_lite at it, and leaves the "
+    "call to jobsub_lite's own behaviour.",
     PROXY_IS_TOKEN: "`X509_USER_PROXY` names a bearer token file (often set from "
     "`voms-proxy-info -path`): it is removed from jobsub_lite's environment, which would "
     "otherwise treat the token file as a proxy.",
@@ -148,6 +154,60 @@ class Preflight:
 
     def __repr__(self) -> str:
         return f"Preflight(env={self.env!r}, warnings={self.warnings!r}, role={self.role!r})"
+
+
+# -- names -------------------------------------------------------------------------------
+
+_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_NAME_CHARS = _NAME_START | {"_", ".", "-"}
+
+
+def valid_name(name: str, dots: bool = True) -> bool:
+    """A group, role or subgroup name as the token world writes one.
+
+    Neither jobsub_lite 1.12 (lib/get_parser.py takes -G/--role/--subgroup as any
+    string) nor its token code checks them, yet it builds file names of them
+    (`bt_token_<group>_<role>_<uid>`) and finds a group's token by its `wlcg.groups`
+    entry `/<group>/<role>`, whose names follow the WLCG token profile's grammar
+    `[a-zA-Z0-9][a-zA-Z0-9_.-]*` (tokens.md §3); the legacy client put them into the
+    server's URL path (`/jobsub/acctgroups/<group>--ROLE--<role>/`), whose server only
+    knew its configured groups. So that grammar, and for a subgroup no dot either (it is
+    one level of the ClassAd `AccountingGroup = "group_<grp>.<subgroup>.<user>"`).
+    String methods: re costs every call ~5 ms.
+    """
+    return bool(name) and name[0] in _NAME_START and _NAME_CHARS.issuperset(name) and (
+        dots or "." not in name)
+
+
+def check_name(kind: str, name: str, where: str) -> None:
+    """UsageError unless valid_name(): `kind` is group, role or subgroup."""
+    if not valid_name(name, dots=kind != "subgroup"):
+        from .warnings import UsageError
+
+        allowed = "letters, digits, '_' and '-'" if kind == "subgroup" else \
+            "letters, digits, '_', '.' and '-'"
+        raise UsageError(f"{where} {name!r} is not a {kind} name ({allowed}, starting with a "
+                         f"letter or digit, as in a token's wlcg.groups); give the "
+                         f"experiment's {kind}")
+
+
+def private_file_problem(path: str) -> str | None:
+    """Why a file in a shared directory must not be trusted as the caller's token file
+    (a symbolic link, not a regular file, another user's, open to group or others), or
+    None when it is a regular file of the caller's own with mode 0600 (or stricter)."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"cannot be checked ({exc.strerror})"
+    if stat.S_ISLNK(info.st_mode):
+        return "is a symbolic link"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file"
+    if info.st_uid != os.getuid():
+        return f"belongs to uid {info.st_uid}, not to you"
+    if info.st_mode & 0o077:
+        return f"has mode {stat.S_IMODE(info.st_mode):04o}, not 0600"
+    return None
 
 
 # -- where tokens are -------------------------------------------------------------------
@@ -228,28 +288,22 @@ def group_from_tokens(environ: Mapping[str, str]) -> tuple[str, str] | None:
             names = []
         paths = [os.path.join(tmp, n) for n in names
                  if n.startswith("bt_token_") and n.endswith(f"_{uid}")]
-        paths = [p for p in paths if _owned_by(p, uid)]
+        paths = [p for p in paths if private_file_problem(p) is None]
     found: dict[str, str] = {}
     for path in paths:
         token = read_token_file(path)
         payload = claims(token, environ)[0] if token else None
         entry = group_and_role(payload) if payload else None
-        if entry:
+        if entry and valid_name(entry[0]):
             found.setdefault(entry[0].lower(), path)
     if len(found) != 1:
         return None
     return next(iter(found.items()))
 
 
-def _owned_by(path: str, uid: int) -> bool:
-    try:
-        return os.stat(path).st_uid == uid
-    except OSError:
-        return False
-
-
 def default_role_file(group: str, environ: Mapping[str, str]) -> str | None:
-    """jobsub_lite's default role for a group (pushed by managed tokens, or the user's)."""
+    """jobsub_lite's default role for a group (pushed by managed tokens, or the user's):
+    only from a file of the caller's own, and only a valid role name."""
     uid = os.getuid()
     home = environ.get("HOME", os.path.expanduser("~"))
     for directory in (TMP, os.path.join(home, ".config")):
@@ -260,7 +314,7 @@ def default_role_file(group: str, environ: Mapping[str, str]) -> str | None:
             role = userfiles.read_text(path, ROLE_LIMIT, "the default role file").strip()
         except (OSError, userfiles.UserFileError):
             continue
-        if role:
+        if valid_name(role):
             return role
     return None
 
@@ -480,7 +534,7 @@ def _proxy_checks(result: Preflight, role: str | None, environ: Mapping[str, str
     if proxy is None or not proxy.fqans:
         return None
     proxy_role = proxies.role_of(proxy.fqans[0])
-    if not proxy_role:
+    if not proxy_role or not valid_name(proxy_role):
         return None
     if proxy.seconds_left(now) <= 0:
         result.warn(PROXY_EXPIRED, f"the proxy {proxy.path} (FQAN {proxy.fqans[0]}) has "
@@ -491,6 +545,19 @@ def _proxy_checks(result: Preflight, role: str | None, environ: Mapping[str, str
                 f"{proxy.path} (FQAN {proxy.fqans[0]}); passing --role={proxy_role}. "
                 f"Add --role={proxy_role} to the command")
     return proxy_role
+
+
+def _unsafe(result: Preflight, path: str) -> bool:
+    """Warn and say True when `path`, jobsub_lite's token file in a shared directory,
+    exists but is not a private file of the caller's (private_file_problem)."""
+    if not os.path.lexists(path):
+        return False
+    problem = private_file_problem(path)
+    if problem is None:
+        return False
+    result.warn(TOKEN_FILE_UNSAFE, f"{path} {problem}: it is not used, and this call is left "
+                "to jobsub_lite as it is. Remove it (jobsub_lite then gets a new token there)")
+    return True
 
 
 def preflight(group: str, role: str | None, environ: Mapping[str, str],
@@ -513,6 +580,9 @@ def preflight(group: str, role: str | None, environ: Mapping[str, str],
                 lite_default_path(issuer, wanted or DEFAULT_ROLE, environ)):
             result.warn(TOKEN_UNUSABLE, f"BEARER_TOKEN_FILE={named} cannot serve this call "
                         f"({problem}); remove it so that jobsub_lite gets a new token")
+        elif problem and _unsafe(result, lite_default_path(issuer, wanted or DEFAULT_ROLE,
+                                                           environ)):
+            pass  # the per-group file is not the caller's: jobsub_lite decides
         elif problem:
             target = lite_default_path(issuer, wanted or DEFAULT_ROLE, environ)
             result.env["BEARER_TOKEN_FILE"] = target
@@ -537,7 +607,7 @@ def preflight(group: str, role: str | None, environ: Mapping[str, str],
                             "explicitly")
     else:
         path = lite_default_path(issuer, wanted or DEFAULT_ROLE, environ)
-        if os.path.exists(path):
+        if os.path.lexists(path) and not _unsafe(result, path):
             in_use = path
             payload, problem = _check(path, issuer, wanted or DEFAULT_ROLE, environ)
             if problem and problem != NO_PYJWT:

@@ -284,6 +284,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
     if roles:
         plan.details["role"] = roles[-1]
+    common.check_names(plan, parsed, environ, any(i.row.key == "group" for i in parsed.items))
     if parsed.executable is None:
         if not any(i.row.key == "show_parsing" for i in parsed.items):
             raise UsageError("no executable: give file://SCRIPT after the options")
