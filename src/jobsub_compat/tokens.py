@@ -110,8 +110,9 @@ CODES: dict[str, str] = {
     "it, instead of a VOMS proxy.",
     VOMS_PROXY_INFO: "voms-proxy-info (drop-in): answers from the bearer token (FQANs, VO and "
     "time left derived from `wlcg.groups` and `exp`) with the legacy shapes and statuses.",
-    VOMS_PROXY_DESTROY: "voms-proxy-destroy (drop-in): removes the bearer token file (and "
-    "any X.509 proxy file) instead of a proxy only; vault tokens are kept.",
+    VOMS_PROXY_DESTROY: "voms-proxy-destroy (drop-in): removes the bearer token file, the "
+    "token files the voms-proxy-init drop-in made (jobsub_lite's per-group/role file "
+    "included) and any X.509 proxy file, instead of a proxy only; vault tokens are kept.",
     X509_ONLY_OPTION: "A voms-proxy-init option that only shapes an X.509 proxy (`-rfc`, "
     "`-noregen`, `-out`, `-bits`, ...) is ignored: tokens have no equivalent.",
     LIFETIME_OPTION: "`-valid`/`-hours`/`-vomslife`: the issuer fixes an access token's "

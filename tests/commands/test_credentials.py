@@ -332,6 +332,26 @@ def test_destroy_removes_token_and_proxy(env: dict[str, str], tmp_path: Path,
     assert main("voms-proxy-destroy", ["-q"], env) == 1
 
 
+def test_destroy_removes_what_init_made_and_nothing_else(env: dict[str, str],
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    """voms-proxy-init made jobsub_lite's per-role file too: destroy removes it, so later
+    submissions do not go on authenticating; a per-role file init did not make stays."""
+    other = write_token(lite_file(env, "gm2", "Analysis"), make_token(["/gm2"]))
+    assert main("voms-proxy-init", ["-q", "-voms", "fermilab:/fermilab/gm2/Role=Production"],
+                env) == 0
+    made = [lite_file(env, "gm2", "Production"), wlcg_file(env)]
+    assert all(path.exists() for path in made)
+    assert main("voms-proxy-destroy", ["-dry"], env) == 0
+    assert all(path.exists() for path in made)
+    assert main("voms-proxy-destroy", [], env) == 0
+    assert not any(path.exists() for path in made)
+    assert other.exists()
+    assert credentials.made(env) == []
+    capsys.readouterr()
+    assert main("voms-proxy-destroy", [], env) == 1  # nothing left that init made
+
+
 def test_destroy_leaves_read_only_managed_files(env: dict[str, str], tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     managed = write_token(tmp_path / "managed", make_token(), mode=0o400)
