@@ -258,8 +258,9 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
                              plan.command)
     parsed = legacy.parse(words, grammar)
     if exe_at is not None and parsed.executable != argv[exe_at]:
-        raise UsageError(f"the quotes before {argv[exe_at]} are unbalanced and swallow it; "
-                         "close the quote in the option before the executable")
+        lost = legacy.lost_executable(argv, exe_at, words, origin, parsed)
+        if lost:
+            raise UsageError(lost)
 
     for item in list(parsed.items):
         if item.row.key == "json_config":
