@@ -182,7 +182,7 @@ def detect_version(path: str, environ: Mapping[str, str]) -> str | None:
     # Once per install; a backend that hangs on --version must not hold every call long.
     status, output = capture([path, "--version"], {**environ, MARKER: "version"}, timeout=15)
     version = version_in_output(output) if status == 0 else None
-    if status < 0:  # a signal or the size limit stopped it: ask again next time
+    if CAPTURE_TOO_LONG < status < 0:  # a signal (^C) stopped it: ask again next time
         return version
     cache[key] = version or ""
     try:
