@@ -324,17 +324,20 @@ def test_role_from_token_noted(env: dict[str, str], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("lifetime", "fragment"), [
-    pytest.param(300, "expires in 4 min", id="soon"),
-    pytest.param(-120, "expired 2 min", id="expired"),
+    pytest.param(300, "expires in 5 min 0 s;", id="soon"),
+    pytest.param(-120, "expired 2 min 0 s ago;", id="expired"),
 ])
 def test_expiry_warning(env: dict[str, str], tmp_path: Path, lifetime: int,
                         fragment: str) -> None:
-    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", make_token(lifetime=lifetime)))
-    result = tokens.preflight("gm2", None, env)
+    token = make_token(lifetime=lifetime)
+    now = tokens.decode(token)[0]["iat"]  # the check's clock: when the token was made
+    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", token))
+    result = tokens.preflight("gm2", None, env, now=now)
     assert codes(result) == [tokens.TOKEN_EXPIRING]
     assert fragment in result.warnings[0][1]
-    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", make_token(lifetime=700)))
-    assert tokens.preflight("gm2", None, env).warnings == []
+    token = make_token(lifetime=700)
+    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", token))
+    assert tokens.preflight("gm2", None, env, now=tokens.decode(token)[0]["iat"]).warnings == []
 
 
 def test_readable_file_warning(env: dict[str, str], tmp_path: Path) -> None:
