@@ -97,7 +97,7 @@ def test_log_directory_read_only(double_env: dict[str, str], tmp_path: Path) -> 
 
 def test_backend_whose_interpreter_is_missing(environ: dict[str, str], tmp_path: Path) -> None:
     """ENOENT from posix_spawn on a file that exists: its #! interpreter is what is missing."""
-    env = {**environ, **backend(tmp_path, "exit 0\n")}
+    env = {**environ, **backend(tmp_path, "exit 0\n"), "JOBSUB_COMPAT_SILENCE": "all"}
     script = tmp_path / "bin" / "jobsub_submit"
     script.write_text("#!/opt/no-such-python/bin/python3 -u\nprint('never')\n")
     done = submit(env)

@@ -153,9 +153,15 @@ def test_files_that_only_inform(env: dict[str, str], tmp_path: Path, kind: str,
 
 
 def test_voms_proxy_info_file(env: dict[str, str], tmp_path: Path, kind: str) -> None:
+    """-file names no proxy or token: it says so and answers from the token discovery
+    finds (BEARER_TOKEN here, so that no token in the machine's /tmp decides)."""
     path = hostile(tmp_path, kind)
-    done = run("credentials/voms-proxy-info", ["-file", str(path)], env)
-    assert (done.returncode, done.stderr) == (1, "Couldn't find a valid proxy.\n")
+    done = run("credentials/voms-proxy-info", ["-file", str(path)],
+               {**env, "BEARER_TOKEN": "not-a-token"})
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"voms-proxy-info: warning [JC523]: -file {path} is neither a proxy nor a token; "
+        "answering from the token in BEARER_TOKEN", "Couldn't find a valid proxy."]
 
 
 def test_jobsub_q_group_from_the_token(env: dict[str, str], tmp_path: Path, kind: str) -> None:

@@ -46,7 +46,9 @@ def stand_in(tmp_path: Path, body: str, version_file: bool = True) -> dict[str, 
     script.write_text('#!/bin/sh\nif [ "$1" = --version ]; then echo "jobsub_lite version '
                       '1.12"; exit 0; fi\n' + body)
     script.chmod(0o755)
-    return {"JOBSUB_COMPAT_BACKEND": str(bin_dir), "JOBSUB_COMPAT_LOG": "off"}
+    # Silenced: a token another user left in the shared /tmp must not add warnings here.
+    return {"JOBSUB_COMPAT_BACKEND": str(bin_dir), "JOBSUB_COMPAT_LOG": "off",
+            "JOBSUB_COMPAT_SILENCE": "all"}
 
 
 def read_line(stream: IO[str]) -> str:

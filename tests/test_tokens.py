@@ -462,13 +462,13 @@ def test_codes_are_described_and_distinct() -> None:
 # -- names and shared per-group files (issue 12, item 7) --------------------------------
 
 @pytest.mark.parametrize("name", ["gm2", "fermilab", "dune", "samdev", "mu2e", "Production",
-                                  "sbnd-x", "uboone_2", "des.sub", "0x"])
+                                  "sbnd-x", "uboone_2", "des.sub", "0x", "_x"])
 def test_valid_names(name: str) -> None:
     assert tokens.valid_name(name)
 
 
 @pytest.mark.parametrize("name", ["", "../../etc", "a/b", ".hidden", "-G", "gm2 x", "gm2\n",
-                                  "é", "_x", "a*", "~"])
+                                  "é", "a*", "~", "..", "a b"])
 def test_invalid_names(name: str) -> None:
     assert not tokens.valid_name(name)
     with pytest.raises(UsageError, match="is not a group name"):

@@ -159,24 +159,26 @@ class Preflight:
 
 # -- names -------------------------------------------------------------------------------
 
-_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-_NAME_CHARS = _NAME_START | {"_", ".", "-"}
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
 def valid_name(name: str, dots: bool = True) -> bool:
-    """A group, role or subgroup name as the token world writes one.
+    """A group, role or subgroup name: ASCII letters, digits, `_`, `.` and `-`, not
+    starting with `.` or `-`.
 
     Neither jobsub_lite 1.12 (lib/get_parser.py takes -G/--role/--subgroup as any
     string) nor its token code checks them, yet it builds file names of them
-    (`bt_token_<group>_<role>_<uid>`) and finds a group's token by its `wlcg.groups`
-    entry `/<group>/<role>`, whose names follow the WLCG token profile's grammar
-    `[a-zA-Z0-9][a-zA-Z0-9_.-]*` (tokens.md §3); the legacy client put them into the
-    server's URL path (`/jobsub/acctgroups/<group>--ROLE--<role>/`), whose server only
-    knew its configured groups. So that grammar, and for a subgroup no dot either (it is
-    one level of the ClassAd `AccountingGroup = "group_<grp>.<subgroup>.<user>"`).
+    (`${TMPDIR:-/tmp}/bt_token_<group>_<role>_<uid>`, `jobsub_default_role_<group>_<uid>`)
+    and passes the group to htgettoken as `-i <group>`; the legacy client put them into
+    the server's URL path (`/jobsub/acctgroups/<group>--ROLE--<role>/`, legacy-jobsub.md
+    §1), whose server knew only its configured groups. Real names follow the WLCG token
+    profile's `[a-zA-Z0-9][a-zA-Z0-9_.-]*` (tokens.md §3: a token's `wlcg.groups`), so
+    the rule keeps what is safe there: no `/`, no leading `.` (`..`), no leading `-` (an
+    option), nothing a shell or a ClassAd would read twice. A subgroup has no `.` either:
+    it is one level of the ClassAd `AccountingGroup = "group_<grp>.<subgroup>.<user>"`.
     String methods: re costs every call ~5 ms.
     """
-    return bool(name) and name[0] in _NAME_START and _NAME_CHARS.issuperset(name) and (
+    return bool(name) and name[0] not in ".-" and _NAME_CHARS.issuperset(name) and (
         dots or "." not in name)
 
 
@@ -187,8 +189,8 @@ def check_name(kind: str, name: str, where: str) -> None:
 
         allowed = "letters, digits, '_' and '-'" if kind == "subgroup" else \
             "letters, digits, '_', '.' and '-'"
-        raise UsageError(f"{where} {name!r} is not a {kind} name ({allowed}, starting with a "
-                         f"letter or digit, as in a token's wlcg.groups); give the "
+        raise UsageError(f"{where} {name!r} is not a {kind} name ({allowed}, not starting "
+                         f"with '.' or '-', as in a token's wlcg.groups); give the "
                          f"experiment's {kind}")
 
 
