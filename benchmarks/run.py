@@ -12,6 +12,9 @@
 2. `jobsub-compat report` on a generated log of --records records: time and peak memory.
 3. `jobsub-compat migrate` on --scripts generated legacy scripts: time (when the migrate
    command exists).
+4. The migration log's redaction of hostile 100 kB words (HOSTILE_WORDS: shapes that
+   drive a backtracking pattern quadratic), as a ratio to redacting the same number of
+   bytes of everyday argv words: the redaction must stay linear in the words' length.
 
 The machines are shared and noisy: compare the ratios of one run, not milliseconds across
 runs.
@@ -157,6 +160,41 @@ def migrate(scripts: int, workdir: Path) -> dict[str, object] | None:
     return {"scripts": scripts, "seconds": round(time.perf_counter() - start, 2)}
 
 
+# 100 kB words shaped like every redaction pattern's prefix, one per pattern (what a
+# quadratic pattern would choke on); tests/test_log.py checks what redaction makes of them.
+HOSTILE_SHAPES = ("x", "a.", "eyJ", "tokentoken", "token=", "a://b", "Aa1", "s.", "--credkey",
+                  "-eA", "Bearer ", "/aaaaaaaaaa", "a://b:", "@a://b:", "-token=",
+                  "-password=\n", "token_file=", "X_TOKEN:", 'token="\\', "token='token=\"",
+                  '"token": ', "token = ", "a \t")
+HOSTILE_WORDS = [shape * (100_000 // len(shape)) for shape in HOSTILE_SHAPES]
+
+
+def redaction(runs: int) -> dict[str, object]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from jobsub_compat import log
+
+    def calls(words: list[str]) -> list[list[str]]:  # as is, as -e values, as secrets
+        return [words, [w for word in words for w in ("-e", word)],
+                [w for word in words for w in ("--password", word)]]
+
+    size = sum(len(w) for w in HOSTILE_WORDS)
+    everyday = " ".join(DROPINS["jobsub_submit"])
+    ordinary = [(everyday * (size // len(everyday) + 1))[:size]]
+
+    def median_s(words: list[str]) -> float:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            for argv in calls(words):
+                log.redact(argv)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    hostile, plain = median_s(HOSTILE_WORDS), median_s(ordinary)
+    return {"bytes": size, "hostile_ms": round(hostile * 1000, 1),
+            "everyday_ms": round(plain * 1000, 1), "ratio": round(hostile / plain, 2)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -167,7 +205,8 @@ def main() -> int:
         workdir = Path(tmp)
         result = {"python": sys.version.split()[0], "overhead": overhead(args.runs, workdir),
                   "report": report(args.records, workdir),
-                  "migrate": migrate(args.scripts, workdir)}
+                  "migrate": migrate(args.scripts, workdir),
+                  "redaction": redaction(min(args.runs, 5))}
     print(json.dumps(result, indent=2))
     return 0
 

@@ -212,7 +212,7 @@ def test_refused(tmp_path: Path, text: str, fragment: str) -> None:
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot read the DAG file"):
+    with pytest.raises(UsageError, match="the DAG file missing.dag cannot be read"):
         dagfile.translate(str(tmp_path / "missing.dag"), "missing.dag", ENV, "1.12", "/", True)
 
 

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -129,14 +128,18 @@ def test_dry_run_environment_prints_the_plan(double_env: dict[str, str], tmp_pat
 
 
 def test_sigint_reaches_the_backend(double_env: dict[str, str]) -> None:
-    env = {**double_env, "JOBSUB_LITE_DOUBLE_SLEEP": "30"}
+    """^C to the drop-in alone reaches jobsub_lite (here the double, which dies of it as a
+    Python program does), and the drop-in then dies of SIGINT too."""
+    env = {**double_env, "JOBSUB_LITE_DOUBLE_HANG": "1"}
     proc = subprocess.Popen([sys.executable, str(SHIM), "-G", "gm2", "file:///x.sh"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-    time.sleep(1.5)
+    assert proc.stdout is not None and proc.stdout.readline() == "Submitting job(s).\n"
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 128 + signal.SIGINT, err
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGINT, err
+    assert "KeyboardInterrupt" in err  # the double's own, as jobsub_lite's would be
+    assert "jobsub_compat" not in err
 
 
 def test_in_process_main(double_env: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:

@@ -26,7 +26,7 @@ import shlex
 from collections import abc
 from dataclasses import dataclass, field
 
-from . import backend, classads, legacy, lite
+from . import backend, classads, legacy, lite, userfiles
 from . import warnings as w
 from .warnings import UsageError
 
@@ -80,6 +80,7 @@ _RELATIVE_URL = re.compile(r"^(file|dropbox|tardir)://(?!/)(.+)$")
 _CLASSAD_OPTIONS = {"-c", "--append_condor_requirements", "--append-condor-requirements",
                     "-l", "--lines"}
 _IDENT = re.compile(r"[A-Za-z0-9_.]")
+LIMIT = 16 * userfiles.MiB  # a DAG file: thousands of job lines fit many times over
 
 
 @dataclass
@@ -93,6 +94,7 @@ class _Job:
 class Translated:
     text: str
     warnings: list[tuple[str, str]]
+    original: str  # the file as read (once: it is never read again)
 
 
 class _Reader:
@@ -122,11 +124,11 @@ class _Reader:
     # --- the file, line by line ----------------------------------------------------------
     def read(self) -> Translated:
         try:
-            with open(self.path, encoding="utf-8", errors="surrogateescape") as handle:
-                lines = handle.read().splitlines()
-        except OSError as exc:
-            raise UsageError(f"cannot read the DAG file {self.shown}: {exc.strerror}; "
-                             "check the file:// path") from None
+            original = userfiles.read_text(self.path, LIMIT, "the DAG file")
+        except userfiles.UserFileError as exc:
+            raise UsageError(f"the DAG file {self.shown} {exc.reason}; check the file:// "
+                             "path") from None
+        lines = original.splitlines()
         block: str | None = None
         for n, raw in enumerate(lines, 1):
             line = _COMMENT.sub("", raw).strip()
@@ -145,7 +147,7 @@ class _Reader:
             raise self.fail(len(lines), f"<{self.stack[-1]}> is never closed; add "
                             f"</{self.stack[-1]}>")
         self.attach_hooks()
-        return Translated("\n".join(self.out) + "\n", self.warnings)
+        return Translated("\n".join(self.out) + "\n", self.warnings, original)
 
     def tag(self, n: int, line: str, tag: re.Match[str], block: str | None) -> str | None:
         closing, name = tag.group(1) == "/", tag.group(2).lower()
@@ -189,6 +191,10 @@ class _Reader:
                       "explain; the drop-in runs it when submitting.")
             return quoted
         status, output = backend.capture(shlex.split(command), self.environ)
+        if status == backend.CAPTURE_TOO_LONG:
+            raise self.fail(n, f"macro {name} = {quoted} printed more than "
+                            f"{userfiles.describe_size(backend.CAPTURE_LIMIT)}, which is no "
+                            "macro value; compute the value before submitting")
         if status != 0:  # the legacy server kept the text as written when it failed
             self.warn(w.DAG_MACRO_COMMAND, n, f"macro {name} = {quoted} failed (status "
                       f"{status}); its text is used as written, as the legacy server did.")

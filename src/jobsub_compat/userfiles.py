@@ -30,7 +30,13 @@ _S_IFREG = 0o100000
 
 
 class UserFileError(ValueError):
-    """A named file that cannot be read as asked: the message is one line."""
+    """A named file that cannot be read as asked: the message is one line; `reason` is
+    its end without the file's name ("is a directory, not a regular file", ...), for
+    messages that name the file themselves."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 def describe_size(limit: int) -> str:
@@ -43,15 +49,17 @@ def open_regular(path: str, what: str) -> int:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise UserFileError(f"{what} {path}: {exc.strerror or exc}") from None
+        reason = f"cannot be read ({exc.strerror or exc})"
+        raise UserFileError(f"{what} {path}: {exc.strerror or exc}", reason) from None
     except ValueError:  # a NUL byte in the path
-        raise UserFileError(f"{what} {path!r}: the path holds a NUL byte") from None
+        raise UserFileError(f"{what} {path!r}: the path holds a NUL byte",
+                            "has a NUL byte in its path") from None
     try:
         mode = os.fstat(fd).st_mode
         if mode & _S_IFMT != _S_IFREG:
             kind = _KINDS.get(mode & _S_IFMT, "not a regular file")
             raise UserFileError(f"{what} {path} is {kind}, not a regular file; give the "
-                                "path of a regular file")
+                                "path of a regular file", f"is {kind}, not a regular file")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
     except BaseException:
@@ -74,9 +82,32 @@ def read_bytes(path: str, limit: int, what: str) -> bytes:
             size += len(chunk)
             if size > limit:
                 raise UserFileError(f"{what} {path} is larger than {describe_size(limit)}; "
-                                    "give a smaller file")
+                                    "give a smaller file",
+                                    f"is larger than {describe_size(limit)}")
     except OSError as exc:
-        raise UserFileError(f"{what} {path}: {exc.strerror or exc}") from None
+        raise UserFileError(f"{what} {path}: {exc.strerror or exc}",
+                            f"cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def read_head(path: str, size: int, what: str) -> bytes:
+    """The first `size` bytes (fewer when the file is shorter) of a regular file of any
+    size: enough to tell what kind of file it is."""
+    fd = open_regular(path, what)
+    try:
+        chunks: list[bytes] = []
+        left = size
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise UserFileError(f"{what} {path}: {exc.strerror or exc}",
+                            f"cannot be read ({exc.strerror or exc})") from None
     finally:
         os.close(fd)
     return b"".join(chunks)

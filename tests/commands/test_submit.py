@@ -340,9 +340,40 @@ def test_help_lists_every_row() -> None:
         assert (row.legacy or row.lite)[0] in text
 
 
-def test_unbalanced_quote_swallowing_executable_is_refused() -> None:
-    plan = submit.translate(["-G", "gm2", "--lines='+A=1", "file:///x.sh", "b'"], ENV)
-    assert plan.exit_code == 1 and plan.error and "unbalanced" in plan.error
+@pytest.mark.parametrize("argv, error", [
+    pytest.param(["--lines='+A=1", "file:///x.sh", "b'"],
+                 "the quote opened in '--lines='\"'\"'+A=1' closes only after "
+                 "file:///x.sh: the legacy server read '--lines=+A=1 file:///x.sh b' as one "
+                 "word, and no executable is left; close the quote in the word that opens it",
+                 id="quote-swallows-it"),
+    pytest.param(["-f", "", "file:///x.sh"],
+                 "-f has an empty value: the legacy server dropped empty words, so -f took "
+                 "file:///x.sh as its value and no executable was left; give -f a value or "
+                 "remove it", id="empty-value"),
+    pytest.param(["--lines", "\\", "file:///x.sh"],
+                 "the word '\\' ends with a backslash, which escapes the space after it: the "
+                 "legacy server joined it and file:///x.sh into one word (' file:///x.sh'), "
+                 "and no executable is left; double the backslash or drop it",
+                 id="trailing-backslash"),
+    pytest.param(["file:///x y.sh"],
+                 "the executable 'file:///x y.sh' holds a space: the legacy server re-split it "
+                 "into 2 words (file:///x, y.sh) and ran file:///x; give the script a path "
+                 "without spaces, quotes or backslashes", id="space-in-the-path"),
+    pytest.param(["-l", "x file:///a", "file:///x.sh"],
+                 "the legacy server's re-split made file:///a, an earlier word, the executable "
+                 "instead of file:///x.sh; quote the word holding it so that it stays one",
+                 id="an-earlier-file-word"),
+    pytest.param(["-N", "file:///x.sh"], "-N needs a value (N)", id="option-without-value"),
+])
+def test_a_lost_executable_says_what_is_wrong(argv: list[str], error: str) -> None:
+    """Not "unbalanced quotes" when none are: what the legacy server's re-split did."""
+    plan = submit.translate(["-G", "gm2", *argv], ENV)
+    assert (plan.exit_code, plan.error) == (1, error)
+
+
+def test_quotes_inside_the_executable_are_taken_out_as_the_legacy_server_did() -> None:
+    plan = submit.translate(["-G", "gm2", "file:///x'y'.sh"], ENV)
+    assert plan.error is None and plan.backend_argv[-1] == "file:///xy.sh"
 
 
 def test_unbalanced_quotes_keep_words_as_given() -> None:

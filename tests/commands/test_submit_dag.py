@@ -70,7 +70,8 @@ def test_printed_answers(argv: list[str], fragment: str) -> None:
 
 def test_missing_dag_file() -> None:
     plan = submit_dag.translate(["-G", "gm2", "file:///nonexistent.dag"], ENV)
-    assert plan.exit_code == 1 and plan.error and "cannot read the DAG file" in plan.error
+    assert plan.exit_code == 1 and plan.error
+    assert "the DAG file /nonexistent.dag cannot be read" in plan.error
 
 
 def test_continue_on_failure_refused(tmp_path: Path) -> None:

@@ -209,6 +209,7 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
         roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
         if roles:
             plan.details.setdefault("role", roles[-1])
+        check_names(plan, parsed, environ, any(i.row.key == "group" for i in parsed.items))
     except Unavailable as exc:
         plan.error, plan.exit_code, plan.backend_argv = one_line(str(exc)), 1, []
     except UsageError as exc:
@@ -222,6 +223,20 @@ def _is_int(text: str) -> bool:
     digits = text.strip()
     digits = digits[1:] if digits[:1] in ("-", "+") else digits
     return digits.isascii() and digits.isdigit()
+
+
+def check_names(plan: Plan, parsed: Parsed, environ: Mapping[str, str], given: bool) -> None:
+    """The call's group, role and subgroups are names (tokens.valid_name): each ends up in
+    a file name and a token lookup, so `-G ../../etc` is a usage error."""
+    from .. import tokens
+
+    group = plan.details.get("group")
+    if group:
+        where = "-G" if given else "JOBSUB_GROUP" if environ.get("JOBSUB_GROUP") else "GROUP"
+        tokens.check_name("group", group, where)
+    for item in parsed.items:
+        if item.row.key in ("role", "subgroup"):
+            tokens.check_name(item.row.key, item.values[0], item.seen)
 
 
 class Unavailable(UsageError):

@@ -11,7 +11,7 @@ import re
 import shlex
 import sys
 
-from .. import classads, legacy, lite, options
+from .. import classads, legacy, lite, options, userfiles
 from .. import warnings as w
 from ..legacy import Item, Parsed
 from ..options import Fate
@@ -29,6 +29,7 @@ RETIRED_OS = {"SL5", "SL6", "SL7"}
 _RETIRED_IMAGE = re.compile(r"fnal-wn-sl[5-7]", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _DAG_TAG = re.compile(rb"<\s*(serial|parallel)\s*>", re.IGNORECASE)
+JSON_CONFIG_LIMIT = 1 * userfiles.MiB  # --json-config: a file of options
 
 
 def _group_hint(words: list[str], environ: Mapping[str, str]) -> str | None:
@@ -171,27 +172,34 @@ def _exe_path(executable: str) -> str:
 
 
 def _is_dag_file(executable: str | None) -> bool:
+    """Does the executable look like a DAG description (a tag in its first 64 KiB)? Only
+    a regular file can be one."""
     if not executable:
         return False
     try:
-        with open(_exe_path(executable), "rb") as handle:
-            return bool(_DAG_TAG.search(handle.read(65536)))
-    except OSError:
+        return bool(_DAG_TAG.search(userfiles.read_head(_exe_path(executable), 65536,
+                                                        "the executable")))
+    except userfiles.UserFileError:
         return False
 
 
 def _json_words(path: str, parsed: Parsed) -> tuple[list[str], str | None, list[str]]:
-    """Option words, executable and arguments of a legacy --json-config file."""
+    """Option words, executable and arguments of a legacy --json-config file (a regular
+    file of at most 1 MiB)."""
     import json
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise UsageError(f"--json-config {path}: {exc.strerror}; give a readable JSON "
-                         "file") from None
+        text = userfiles.read_text(path, JSON_CONFIG_LIMIT, "--json-config")
+    except userfiles.UserFileError as exc:
+        raise UsageError(f"--json-config {path} {exc.reason}; give a JSON file of "
+                         "options") from None
+    try:
+        data = json.loads(text)
     except ValueError as exc:
         raise UsageError(f"--json-config {path} is not valid JSON ({exc}); fix the "
+                         "file") from None
+    except RecursionError:
+        raise UsageError(f"--json-config {path} nests too deeply to be options; fix the "
                          "file") from None
     if not isinstance(data, dict):
         raise UsageError(f"--json-config {path} must hold one JSON object of options")
@@ -350,8 +358,9 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
                              plan.command)
     parsed = legacy.parse(words, grammar)
     if exe_at is not None and parsed.executable != argv[exe_at]:
-        raise UsageError(f"the quotes before {argv[exe_at]} are unbalanced and swallow it; "
-                         "close the quote in the option before the executable")
+        lost = legacy.lost_executable(argv, exe_at, words, origin, parsed)
+        if lost:
+            raise UsageError(lost)
 
     for item in list(parsed.items):
         if item.row.key == "json_config":
@@ -374,6 +383,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
     if roles:
         plan.details["role"] = roles[-1]
+    common.check_names(plan, parsed, environ, any(i.row.key == "group" for i in parsed.items))
     if parsed.executable is None:
         if not any(i.row.key == "show_parsing" for i in parsed.items):
             raise UsageError("no executable: give file://SCRIPT after the options")

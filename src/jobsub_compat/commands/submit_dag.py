@@ -51,9 +51,7 @@ def _dag_file(plan: Plan, environ: Mapping[str, str], lite_version: str | None) 
                              run_commands=environ.get("JOBSUB_COMPAT_DRY_RUN") != "1")
     for code, message in done.warnings:
         plan.warn(code, message)
-    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-        unchanged = handle.read().strip() == done.text.strip()
-    if not unchanged:
+    if done.original.strip() != done.text.strip():
         copy = os.path.join(tempfile.gettempdir(), f"jobsub_compat_dag_{uuid.uuid4().hex}",
                             os.path.basename(path))
         plan.files[copy] = done.text
