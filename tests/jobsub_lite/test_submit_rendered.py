@@ -368,11 +368,13 @@ def _env(ctx: Ctx, r: harness.Render) -> None:
     assert job.env["SPACEY"] == "a  b"
 
 
-@case("environment-unset-dropped", ["-G", "gm2", "-e", "NOT_SET_ANYWHERE", "{exe}"],
+@case("environment-unset-refused", ["-G", "gm2", "-e", "NOT_SET_ANYWHERE", "{exe}"],
       {"environment"})
 def _env_unset(ctx: Ctx, r: harness.Render) -> None:
-    ok(r)
-    assert "NOT_SET_ANYWHERE" not in r.ad["Environment"] and "[JC302]" in r.stderr
+    """The legacy server refused `-e NAME` with NAME unset (JobSettings.checkSanity): no
+    job is submitted, exit 1, and the message names the variable."""
+    assert r.status == 1 and not r.submissions and not r.job_id, r
+    assert "[JC302]" in r.stderr and "NOT_SET_ANYWHERE" in r.stderr
 
 
 @case("no-env-cleanup", ["-G", "gm2", "--no-env-cleanup", "{exe}"], {"no_env_cleanup"})
