@@ -91,14 +91,14 @@ def one_error(done: subprocess.CompletedProcess[str], status: int, *parts: str) 
 
 def test_dag_file(env: dict[str, str], tmp_path: Path, kind: str) -> None:
     path = hostile(tmp_path, kind)
-    one_error(run("jobsub_submit_dag", ["-G", "gm2", f"file://{path}"], env), 2,
+    one_error(run("jobsub_submit_dag", ["-G", "gm2", f"file://{path}"], env), 1,
               f"the DAG file {path} ", KINDS[kind], "check the file:// path")
 
 
 def test_json_config(env: dict[str, str], tmp_path: Path, kind: str) -> None:
     path = hostile(tmp_path, kind)
     one_error(run("jobsub_submit", ["-G", "gm2", "--json-config", str(path), "file:///x.sh"],
-                  env), 2, f"--json-config {path} ", KINDS[kind])
+                  env), 1, f"--json-config {path} ", KINDS[kind])
 
 
 @pytest.mark.parametrize("label", ["user", "site"])
@@ -166,7 +166,7 @@ def test_voms_proxy_info_file(env: dict[str, str], tmp_path: Path, kind: str) ->
 
 def test_jobsub_q_group_from_the_token(env: dict[str, str], tmp_path: Path, kind: str) -> None:
     path = hostile(tmp_path, kind)
-    one_error(run("jobsub_q", ["--user", "alice"], {**env, "BEARER_TOKEN_FILE": str(path)}), 2,
+    one_error(run("jobsub_q", ["--user", "alice"], {**env, "BEARER_TOKEN_FILE": str(path)}), 1,
               "no group")
 
 
@@ -186,5 +186,5 @@ def test_a_macro_that_never_stops_printing(env: dict[str, str], tmp_path: Path) 
     dag = tmp_path / "my.dag"
     dag.write_text("<macros>\nX = `yes`\n</macros>\n<serial>\njobsub -G gm2 file:///X.sh\n"
                    "</serial>\n")
-    one_error(run("jobsub_submit_dag", ["-G", "gm2", f"file://{dag}"], env), 2,
+    one_error(run("jobsub_submit_dag", ["-G", "gm2", f"file://{dag}"], env), 1,
               f"{dag}:2: macro X = `yes` printed more than 1 MiB")

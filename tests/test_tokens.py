@@ -491,17 +491,19 @@ def test_submit_refuses_what_is_no_name(argv: list[str], environ: dict[str, str]
     from jobsub_compat.commands import submit
 
     plan = submit.translate(argv, environ)
-    assert plan.exit_code == 2 and plan.error and plan.error.startswith(where), plan.error
+    assert plan.exit_code == 1 and plan.error and plan.error.startswith(where), plan.error
     assert plan.backend_argv == []
 
 
 def test_management_commands_refuse_what_is_no_name() -> None:
+    """Exit 1: optparse took any word as a group or role; the legacy server refused what
+    was no group of its (the client's own checks and the server's refusals exit 1)."""
     from jobsub_compat.commands import q, rm
 
     plan = rm.translate(["-G", "../../etc", "--jobid", "1.0@jobsub01.fnal.gov"], {})
-    assert plan.exit_code == 2 and plan.error and plan.error.startswith("-G '../../etc'")
+    assert plan.exit_code == 1 and plan.error and plan.error.startswith("-G '../../etc'")
     plan = q.translate(["-G", "gm2", "--role", "x/y"], {})
-    assert plan.exit_code == 2 and plan.error and plan.error.startswith("--role 'x/y'")
+    assert plan.exit_code == 1 and plan.error and plan.error.startswith("--role 'x/y'")
 
 
 @pytest.mark.parametrize("plant", ["symlink", "mode 0644", "directory", "other user"])
