@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from jobsub_compat import options, report
+from jobsub_compat.report import export, reading
 from jobsub_compat.warnings import GENERAL_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -541,3 +542,148 @@ def test_html_in_headless_chromium(log: Path, tmp_path: Path) -> None:
                  "JC104", "/home/alice/submit.sh", "dave", "(unknown code)"):
         assert text in dom, text
     assert dom.count("<table") == 4
+
+
+# --- a site's log_dir, processes, progress, export ---------------------------------------------
+
+def _site(root: Path) -> Path:
+    """A log_dir as log.py and logrotate leave it, with LINES spread over its files."""
+    import gzip
+
+    site = root / "log_dir"
+    site.mkdir()
+    (site / "alice.jsonl").write_text("\n".join(LINES[:4]) + "\n")
+    (site / "alice.jsonl.1").write_text("\n".join(LINES[4:7]) + "\n")
+    (site / "bob.jsonl.2.gz").write_bytes(gzip.compress(("\n".join(LINES[7:10]) + "\n")
+                                                        .encode()))
+    (site / "carol.jsonl-20261201.gz").write_bytes(gzip.compress(
+        ("\n".join(LINES[10:]) + "\n").encode()))
+    (site / "README").write_text("not a log\n")
+    (site / "alice.jsonl.lock").write_text("not a log either\n")
+    return site
+
+
+def test_a_log_dir_reads_as_its_lines_in_one_file(log: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    site = _site(tmp_path)
+    assert report.main(["--format", "json", str(site)]) == 0
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    expected = _expected(log)
+    expected["summary"].update(logs=[str(site)], files=4)  # type: ignore[attr-defined]
+    assert data == expected
+    assert err.count("skipped") == 3  # per file: alice.jsonl.1, bob's and carol's
+
+
+def test_jobs_and_processes(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(reading, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(reading, "CHUNK", 300)  # the one file in several ranges
+    assert report.main(["--format", "json", "--jobs", "2", str(log)]) == 0
+    assert json.loads(capsys.readouterr().out) == _expected(log)
+    assert report.main(["--jobs", "0", str(log)]) == 2
+    assert capsys.readouterr().err == ("jobsub-compat report: error: --jobs wants a number of "
+                                       "processes, 1 or more, not 0\n")
+
+
+@pytest.mark.parametrize("how, message", [
+    pytest.param("crash", "a reading process failed:\nTraceback", id="crash"),
+    pytest.param("kill", "a reading process was killed (SIGKILL); out of memory? try --jobs 1",
+                 id="killed"),
+])
+def test_a_reading_process_that_fails_is_one_error(
+        how: str, message: str, log: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import signal
+
+    parent = os.getpid()
+    feed = report.Tally.feed
+
+    def failing(self: report.Tally, *args: object) -> int:
+        if os.getpid() != parent:  # in a forked reading process only
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise RuntimeError("a bug")
+        return feed(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report.Tally, "feed", failing)
+    monkeypatch.setattr(reading, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(reading, "CHUNK", 300)
+    assert report.main(["--format", "json", "--jobs", "2", str(log)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"jobsub-compat report: error: {message}")
+
+
+def test_progress_on_a_terminal_only(log: Path) -> None:
+    """The progress line goes to stderr when it is a terminal (and is cleared after)."""
+    import pty
+
+    code = ("import sys; from jobsub_compat import report; from jobsub_compat.report import "
+            "reading; reading.PROGRESS_AFTER = 0; sys.exit(report.main())")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    argv = [sys.executable, "-c", code, "--format", "json", "-o", os.devnull, str(log)]
+    main, child = pty.openpty()
+    done = subprocess.run(argv, env=env, stderr=child, stdout=subprocess.DEVNULL,  # noqa: S603
+                          check=False)
+    os.close(child)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert done.returncode == 0
+    assert b"\rjobsub-compat report: read 0 of 0 MB (100%), 1 of 1 files\x1b[K" in shown
+    assert b"files\x1b[K\r\x1b[Kjobsub-compat report: warning: " in shown  # cleared first
+    plain = subprocess.run(argv, env=env, capture_output=True, check=False)  # noqa: S603
+    assert b"read" not in plain.stderr
+
+
+def test_export_parquet(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    import pyarrow.parquet as pq
+
+    target = tmp_path / "records.parquet"
+    assert report.main(["--format", "json", "--since", "2026-11-20", "--export",
+                        str(target), str(log)]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    table = pq.read_table(target)
+    assert table.num_rows == summary["records"] == 6
+    assert table.column_names == ["time", "week", "user", "command", "script", "codes"]
+    rows = table.to_pylist()
+    first = min(rows, key=lambda r: r["time"])
+    assert first["time"].isoformat() == "2026-11-24T08:30:00+00:00"
+    assert first["week"].isoformat() == "2026-11-23"
+    assert (first["user"], first["script"], first["codes"]) == ("bob", "(no script)",
+                                                                 ["JC163"])
+    assert not list(tmp_path.glob(".records.parquet.*"))  # no part left behind
+    # in two processes: the same rows
+    monkeypatch.setattr(reading, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(reading, "CHUNK", 300)
+    again = tmp_path / "again.parquet"
+    assert report.main(["--since", "2026-11-20", "--jobs", "2", "--export", str(again),
+                        str(log)]) == 0
+
+    def key(row: dict[str, object]) -> str:
+        return repr(sorted(row.items()))
+
+    assert sorted(pq.read_table(again).to_pylist(), key=key) == sorted(rows, key=key)
+    assert not list(tmp_path.glob(".again.parquet.*"))
+
+
+def test_export_without_pyarrow_or_a_writable_place(log: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "missing" / "x.parquet"
+    assert report.main(["--export", str(target), str(log)]) == 1
+    assert capsys.readouterr().err == (f"jobsub-compat report: error: cannot write {target}: "
+                                       "No such file or directory\n")
+    monkeypatch.setattr(export, "available", lambda: False)
+    assert report.main(["--export", str(tmp_path / "x.parquet"), str(log)]) == 1
+    assert capsys.readouterr().err == ("jobsub-compat report: error: --export needs pyarrow: "
+                                       "pip install 'jobsub-compat[parquet]' (or pyarrow)\n")

@@ -132,7 +132,9 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _err(kind: str, message: str) -> None:
-    sys.stderr.write(f"{PROG}: {kind}: {printable(message)}\n")
+    # one line, but for the traceback of a bug in a reading process
+    text = "\n".join(printable(line) for line in message.split("\n"))
+    sys.stderr.write(f"{PROG}: {kind}: {text}\n")
 
 
 def plan(names: list[str]) -> tuple[list[Source], int, list[str]]:

@@ -104,9 +104,10 @@ class Export:
             os.replace(self.parts[0], self.target)
         else:
             joined = self.parts[0] + ".all"
-            with pq.ParquetWriter(joined, _schema()) as out:
-                for part in self.parts[:used]:
-                    source = pq.ParquetFile(part)
+            sources = [pq.ParquetFile(part) for part in self.parts[:used]]
+            # the schema as the parts have it (a file's own spelling of list items)
+            with pq.ParquetWriter(joined, sources[0].schema_arrow) as out:
+                for source in sources:
                     for group in range(source.num_row_groups):
                         out.write_table(source.read_row_group(group))
             os.replace(joined, self.target)
