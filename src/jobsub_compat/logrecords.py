@@ -255,7 +255,7 @@ def records(lines: Iterable[bytes | None], fast: bool = True) -> Iterator[Record
         return
     decode = msgspec.json.Decoder(_Fields).decode
     failed = (msgspec.DecodeError, msgspec.ValidationError)
-    days = _DAYS
+    days, unknown_user, no_script, unknown_caller = _DAYS, UNKNOWN_USER, NO_SCRIPT, UNKNOWN_CALLER
     for raw in lines:
         if raw is None:
             yield None
@@ -275,12 +275,14 @@ def records(lines: Iterable[bytes | None], fast: bool = True) -> Iterator[Record
         monday = None
         if when is not None and len(when) <= MAX_TIME:
             day = when[:10]
-            monday = days[day] if day in days else monday_of(day)
+            monday = days.get(day, -1)
+            if monday == -1:
+                monday = monday_of(day)
         found = rec.warnings
         caller = rec.caller
-        yield (when if monday is not None else None, monday, rec.user or UNKNOWN_USER,
+        yield (when if monday is not None else None, monday, rec.user or unknown_user,
                rec.command or None,
-               (caller.script or NO_SCRIPT) if caller is not None else UNKNOWN_CALLER,
+               (caller.script or no_script) if caller is not None else unknown_caller,
                _codes(found) if found else ())
 
 

@@ -13,6 +13,8 @@ seconds, and is cleared when the reading is done.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import signal
 import sys
@@ -81,6 +83,25 @@ Keep = Optional[Callable[[Record], None]]
 
 
 def _read_part(outcome: Outcome, part: Source, fast: bool, keep: Keep) -> None:
+    with _no_collector():
+        _read(outcome, part, fast, keep)
+
+
+@contextlib.contextmanager
+def _no_collector() -> Iterator[None]:
+    """The cyclic garbage collector off: records make no cycles, and a collection every
+    700 new tuples would walk the tally for nothing (4% of the instructions of a read,
+    counted with callgrind)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _read(outcome: Outcome, part: Source, fast: bool, keep: Keep) -> None:
     try:
         skipped = outcome.tally.feed(
             logrecords.records(logrecords.lines(part, WHAT), fast), keep)
