@@ -575,6 +575,16 @@ def test_a_log_dir_reads_as_its_lines_in_one_file(log: Path, tmp_path: Path,
     assert err.count("skipped") == 3  # per file: alice.jsonl.1, bob's and carol's
 
 
+def test_a_directory_without_logs_says_so(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("{}\n")
+    assert report.main(["--format", "json", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["summary"]["files"] == 0
+    assert err == (f"jobsub-compat report: warning: {tmp_path} holds no migration log "
+                   "(*.jsonl, *.jsonl.1, *.jsonl.2.gz, ...)\n")
+
+
 def test_jobs_and_processes(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                             capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(reading, "PARALLEL_MIN", 0)

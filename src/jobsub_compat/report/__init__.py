@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from datetime import date
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from .. import config, logrecords
 from ..logrecords import Source
@@ -137,30 +137,39 @@ def _err(kind: str, message: str) -> None:
     sys.stderr.write(f"{PROG}: {kind}: {text}\n")
 
 
-def plan(names: list[str]) -> tuple[list[Source], int, list[str]]:
-    """(the parts to read, how many files, the problems of files found in directories).
+class Plan(NamedTuple):
+    parts: list[Source]  # what to read
+    files: int  # how many files (stdin counts one)
+    unreadable: list[str]  # why each file found in a directory cannot be read
+    notes: list[str]  # other warnings (a directory without logs)
 
-    Raises UserFileError for a named file that cannot be read."""
-    parts: list[Source] = []
+
+def plan(names: list[str]) -> Plan:
+    """What to read of the named logs. Raises UserFileError for a named file that cannot
+    be read; a file found in a directory is one user's, so only a warning."""
+    found = Plan([], 0, [], [])
     files = 0
-    problems: list[str] = []
     for name in names:
         if name == "-":
-            parts.append(Source("-"))
+            found.parts.append(Source("-"))
             files += 1
             continue
         if os.path.isdir(name):
-            for path in logrecords.directory_logs(name):
+            paths = logrecords.directory_logs(name)
+            if not paths:
+                found.notes.append(f"{name} holds no migration log (*.jsonl, *.jsonl.1, "
+                                   "*.jsonl.2.gz, ...)")
+            for path in paths:
                 try:
-                    parts += logrecords.sources(path, reading.WHAT, reading.CHUNK)
-                except UserFileError as exc:  # one user's odd file: not the site's report
-                    problems.append(f"{exc}; skipped")
+                    found.parts.extend(logrecords.sources(path, reading.WHAT, reading.CHUNK))
+                except UserFileError as exc:
+                    found.unreadable.append(f"{exc}; skipped")
                 else:
                     files += 1
             continue
-        parts += logrecords.sources(name, reading.WHAT, reading.CHUNK)
+        found.parts.extend(logrecords.sources(name, reading.WHAT, reading.CHUNK))
         files += 1
-    return parts, files, problems
+    return found._replace(files=files)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,11 +192,11 @@ def _main(argv: list[str]) -> int:
              "files to read")
         return 1
     try:
-        parts, files, problems = plan(names)
+        todo = plan(names)
     except UserFileError as exc:
         _err("error", str(exc))
         return 1
-    for problem in problems:
+    for problem in todo.unreadable + todo.notes:
         _err("warning", problem)
     jobs = args.jobs or reading.usable_cores()
     try:
@@ -196,7 +205,7 @@ def _main(argv: list[str]) -> int:
         _err("error", f"cannot write {args.export}: {exc.strerror or exc}")
         return 1
     try:
-        outcome = reading.read(parts, args.since, jobs, progress=sys.stderr, export=target)
+        outcome = reading.read(todo.parts, args.since, jobs, progress=sys.stderr, export=target)
         if target is not None:
             target.finish(outcome.processes)
     except reading.WorkerFailed as exc:
@@ -210,8 +219,8 @@ def _main(argv: list[str]) -> int:
             target.discard()
     for line in reading.describe(outcome):
         _err("warning", line)
-    data: dict[str, Any] = {"summary": {"logs": names, "files": files,
-                                        "unreadable_files": len(problems) + len(
+    data: dict[str, Any] = {"summary": {"logs": names, "files": todo.files,
+                                        "unreadable_files": len(todo.unreadable) + len(
                                             outcome.problems),
                                         **outcome.tally.summary()},
                             **outcome.tally.tables()}
