@@ -591,6 +591,10 @@ def test_jobs_and_processes(log: Path, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(reading, "CHUNK", 300)  # the one file in several ranges
     assert report.main(["--format", "json", "--jobs", "2", str(log)]) == 0
     assert json.loads(capsys.readouterr().out) == _expected(log)
+    # standard input among the logs: read here, not in a reading process
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(log.read_bytes())))
+    assert report.main(["--format", "json", "--jobs", "2", str(log), "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["records"] == 18
     assert report.main(["--jobs", "0", str(log)]) == 2
     assert capsys.readouterr().err == ("jobsub-compat report: error: --jobs wants a number of "
                                        "processes, 1 or more, not 0\n")
@@ -697,3 +701,61 @@ def test_export_without_pyarrow_or_a_writable_place(log: Path, tmp_path: Path,
     assert report.main(["--export", str(tmp_path / "x.parquet"), str(log)]) == 1
     assert capsys.readouterr().err == ("jobsub-compat report: error: --export needs pyarrow: "
                                        "pip install 'jobsub-compat[parquet]' (or pyarrow)\n")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_line_in_process(log: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(reading, "PROGRESS_AFTER", 0)
+    monkeypatch.setattr(reading, "CHUNK", 500)  # several parts: several updates
+    other = log.with_name("other.jsonl")
+    shutil.copy(log, other)
+    assert report.main(["--format", "json", str(log), str(other)]) == 0
+    shown = terminal.getvalue()
+    assert shown.count("\rjobsub-compat report: read 0 of 0 MB") > 2
+    assert ", 2 of 2 files\x1b[K\r\x1b[K" in shown  # the last update, then cleared
+    monkeypatch.setattr(reading, "PROGRESS_AFTER", 3600)  # a short run shows nothing
+    terminal.truncate(0)
+    assert report.main(["--format", "json", str(log)]) == 0
+    assert "read" not in terminal.getvalue()
+
+
+def test_default_log_in_process(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state"
+    (state / "jobsub_compat").mkdir(parents=True)
+    shutil.copy(log, state / "jobsub_compat" / "migration.jsonl")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    assert report.main(["--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["records"] == 9
+    monkeypatch.setenv("JOBSUB_COMPAT_LOG", str(tmp_path / "elsewhere.jsonl"))
+    assert report.main([]) == 1
+    assert "no migration log at" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_and_an_unwritable_export(log: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    def closed(text: str, output: str | None) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(report, "_write", closed)
+        assert report.main([str(log)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+    def full(self: export.Export, used: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export.Export, "finish", full)
+    target = tmp_path / "x.parquet"
+    assert report.main(["--export", str(target), str(log)]) == 1
+    assert capsys.readouterr().err.endswith(
+        f"jobsub-compat report: error: cannot write {target}: No space left on device\n")
+    assert not target.exists() and not list(tmp_path.glob(".x.parquet.*"))

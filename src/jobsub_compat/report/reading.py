@@ -118,8 +118,9 @@ def read(parts: list[Source], since: str | None, jobs: int = 1, fast: bool = Tru
     paths = {p.path for p in parts}
     meter = Progress(sum(p.size for p in parts), len(paths), progress)
     try:
-        plain = sum(p.size for p in parts if p.path != "-")
-        if jobs > 1 and len(parts) > 1 and plain >= PARALLEL_MIN:
+        # standard input stays here (a child process gets /dev/null instead)
+        if jobs > 1 and len(parts) > 1 and "-" not in paths and \
+                sum(p.size for p in parts) >= PARALLEL_MIN:
             return _in_processes(parts, since, min(jobs, len(parts)), fast, meter, export)
         outcome = Outcome(since)
         keep = export.writer(0) if export is not None else None
