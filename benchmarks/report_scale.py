@@ -17,8 +17,8 @@ times, in turn:
   reads only those), all threads.
 
 Each is a whole process (interpreter start and imports included), timed from outside.
-Peak memory: DuckDB's process; for the report, its own plus, for each worker process, the
-largest worker's (an upper bound: forked workers share pages). Before timing, DuckDB's
+Peak memory (VmHWM): DuckDB's process; for the report, its own plus, for each reading
+process, the largest one's (an upper bound: forked processes share pages). Before timing, DuckDB's
 tables are checked equal to the report's, so both compute the same thing. The ratio
 report/duckdb is taken within each round; the spread over rounds is printed (min, median,
 max), because the machine is shared and its load changes from one second to the next.
@@ -41,21 +41,30 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 PY = sys.executable
 
-REPORT = """
+# Peak memory of this process since exec: VmHWM (ru_maxrss would also count what the
+# benchmark's own process held when it started this one).
+PEAK = """
+def peak_kb():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+"""
+
+REPORT = PEAK + """
 import resource, sys
 from jobsub_compat import logrecords, report
 if sys.argv[1] == "stdlib":
     logrecords.msgspec = None
 status = report.main(["--format", "json", "--output", sys.argv[2], sys.argv[3]])
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(status, own, worker, report.reading.usable_cores())
+worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # forked: no exec
+print(status, peak_kb(), worker, report.reading.usable_cores())
 """
 
 # The report's tables in SQL: the same normalisation (logrecords.py) and aggregation
 # (report/tally.py) for the records a site has.
-DUCKDB = """
-import json, resource, sys
+DUCKDB = PEAK + """
+import json, sys
 import duckdb
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
@@ -86,7 +95,7 @@ out["weeks"] = con.execute('''SELECT strftime(date_trunc('week',
   GROUP BY monday''').fetchall()
 with open(sys.argv[2], "w") as handle:
     json.dump(out, handle, default=str)
-print(0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0, 1)
+print(0, peak_kb(), 0, 1)
 """
 
 

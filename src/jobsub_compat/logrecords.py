@@ -75,7 +75,7 @@ class Source(NamedTuple):
     start: int = 0
     end: Optional[int] = None
     gzip: bool = False
-    size: int = 0  # bytes of the file this part covers (compressed, for gzip)
+    size: int = 0  # bytes of the file this part covers (uncompressed, for gzip)
 
 
 def is_log_name(name: str) -> bool:
@@ -95,9 +95,9 @@ def sources(path: str, what: str, chunk: int) -> list[Source]:
     """The parts of one log file, of about `chunk` bytes each (a gzip file is one part).
 
     Raises UserFileError when it is not a regular file or cannot be read."""
-    size, head = userfiles.probe(path, what, len(GZIP_MAGIC))
-    if head == GZIP_MAGIC:
-        return [Source(path, gzip=True, size=size)]
+    size, head, tail = userfiles.probe(path, what, len(GZIP_MAGIC), 4)
+    if head == GZIP_MAGIC:  # its size: what it holds (the trailer's ISIZE), at least
+        return [Source(path, gzip=True, size=max(size, int.from_bytes(tail, "little")))]
     if size <= chunk:
         return [Source(path, 0, None, size=size)]
     cuts = list(range(0, size, chunk))

@@ -140,11 +140,14 @@ def stream_lines(stream: IO[bytes], line_limit: int = 1 * MiB,
         yield line
 
 
-def probe(path: str, what: str, head: int) -> tuple[int, bytes]:
-    """(size, the first `head` bytes) of a regular file."""
+def probe(path: str, what: str, head: int, tail: int = 0) -> tuple[int, bytes, bytes]:
+    """(size, the first `head` bytes, the last `tail` bytes) of a regular file."""
     fd = open_regular(path, what)
     try:
-        return os.fstat(fd).st_size, os.read(fd, head)
+        size = os.fstat(fd).st_size
+        first = os.read(fd, head)
+        last = os.pread(fd, tail, size - tail) if tail and size >= head + tail else b""
+        return size, first, last
     except OSError as exc:
         raise UserFileError(f"{what} {path}: {exc.strerror or exc}") from None
     finally:
