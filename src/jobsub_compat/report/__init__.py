@@ -45,7 +45,7 @@ Report what remains to migrate, from the migration log that the drop-ins write: 
 warning code (calls, first and last seen, distinct scripts and users, and the
 replacement to apply), by caller script and by user, and legacy usages per ISO week.
 Only calls that logged a warning count as legacy usage. Blank and malformed lines
-(also a line over 4 MiB, or nested over 64 deep) are skipped and counted on stderr.
+(also a line over 4 MiB, or nested over 500 deep) are skipped and counted on stderr.
 """
 
 EPILOG = """\
