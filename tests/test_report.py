@@ -479,6 +479,23 @@ def test_default_log_is_the_per_user_file(log: Path, tmp_path: Path) -> None:
                            "(nothing logged yet?); name the log files to read\n")
 
 
+def test_the_launcher_finds_msgspec_and_pyarrow(log: Path, tmp_path: Path) -> None:
+    """bin/ runs `python3 -S` (no site-packages): report still takes the fast path."""
+    env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable),
+                                                  os.environ.get("PATH", "")])}
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); from jobsub_compat import "
+             "logrecords; print(logrecords.msgspec is not None)")
+    done = subprocess.run([sys.executable, "-S", "-c", probe, str(ROOT / "src")],  # noqa: S603
+                          capture_output=True, text=True, check=False)
+    assert done.stdout == "True\n", done.stderr
+    target = tmp_path / "calls.parquet"
+    done = subprocess.run([str(ROOT / "bin" / "jobsub-compat"), "report", "--export",  # noqa: S603
+                           str(target), str(log)], env=env, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert target.stat().st_size > 0
+
+
 def test_usage_error_in_a_real_process_has_no_traceback(log: Path) -> None:
     done = _run(["--since", "2026-02-30", str(log)])
     assert done.returncode == 2

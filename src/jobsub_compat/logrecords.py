@@ -45,7 +45,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import IO, Any, NamedTuple, Optional
 
-from . import userfiles
+from . import site_packages, userfiles
 
 MiB = userfiles.MiB
 LINE_LIMIT = 4 * MiB  # argv and backend_argv of a call at ARG_MAX (2 MiB) fit
@@ -224,6 +224,7 @@ def reference(raw: bytes) -> Record | None:
                    rec.get("warnings"))
 
 
+site_packages()  # msgspec is installed there, which bin/'s `python3 -S` leaves out
 try:
     import msgspec
 except ImportError:  # the standard library's json decodes every line
