@@ -108,7 +108,7 @@ def lines(path: str, what: str, line_limit: int = 1 * MiB, start: int = 0,
             raise UserFileError(f"{what} {path}: {exc.strerror or exc}") from None
 
 
-_BUFFER = 1 * MiB  # fewer read() calls on long logs: measured 2x faster than 8 KiB
+_BUFFER = 1 * MiB  # fewer read() calls on long logs
 
 
 def _skip_line(handle: IO[bytes], line_limit: int) -> int:
