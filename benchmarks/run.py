@@ -136,7 +136,9 @@ def report(records: int, workdir: Path) -> dict[str, object]:
     code = ("import resource, sys, time; sys.path.insert(0, 'src');"
             "from jobsub_compat import report; t = time.perf_counter();"
             f"rc = report.main(['--format', 'json', '--output', '/dev/null', {str(log)!r}]);"
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
+            " + report.reading.usable_cores()"  # its reading processes, the largest's each
+            " * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     done = subprocess.run([PY, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           check=True)
     seconds, peak_kb = done.stdout.split()
