@@ -178,3 +178,26 @@ def test_a_fifo_log_is_refused_without_blocking(tmp_path: Path,
     assert status == 2
     assert err.startswith("jobsub-compat migrate: error: ")
     assert len(err.splitlines()) == 1
+
+
+def test_without_the_grammar_one_line_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from jobsub_compat.migrate import bash
+
+    real_import = builtins.__import__
+
+    def no_tree_sitter(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("tree_sitter"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bash, "_PARSER", None)
+    monkeypatch.setattr(builtins, "__import__", no_tree_sitter)
+    script = tmp_path / "s.sh"
+    script.write_text(LEGACY)
+    status, out, err = run_main(capsys, str(script))
+    assert (status, out) == (1, "")
+    assert err.splitlines() == [err.strip()]
+    assert "pip install 'jobsub-compat[migrate]'" in err

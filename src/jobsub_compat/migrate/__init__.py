@@ -47,6 +47,8 @@ from ..usage import Parser as _Parser
 from ..usage import run
 from ..userfiles import printable
 from ..warnings import GENERAL_CODES
+from . import bash
+from .bash import Assignment, Command, Script, Seg, Word
 from .core import (
     CANNOT_WRITE,
     CODES,
@@ -76,19 +78,8 @@ from .core import (
 from .dag import DagScan
 from .files import Migration, Outcome, kind_of, migrate_text
 from .python import PythonScan
-from .shell import (
-    Assignment,
-    Chain,
-    Command,
-    Lexer,
-    Parser,
-    Seg,
-    ShellScan,
-    Source,
-    Token,
-    Value,
-    Word,
-)
+from .shell import ShellScan, Source, Value
+from .strings import Chain
 
 __all__ = [
     # the command (this module)
@@ -98,9 +89,9 @@ __all__ = [
     "UNMODELED", "IN_STRING", "DAG_FILE", "RUNTIME", "JOB_ID_LINE", "UNREADABLE", "CODES",
     "ENV_VALUE", "ScriptEnvironment", "ENV", "translate", "lite_reading", "Assessment",
     "assess", "Edit", "Report", "FileWork",
-    # shell: lexer, parser, ShellScan
-    "Seg", "Word", "Token", "Lexer", "Command", "Parser", "Assignment", "Value", "Source",
-    "ShellScan", "Chain",
+    # bash: the grammar; shell: ShellScan; strings: command strings
+    "Seg", "Word", "Command", "Script", "Assignment", "Value", "Source", "ShellScan",
+    "Chain",
     # python, dag
     "PythonScan", "DagScan",
     # files
@@ -173,6 +164,11 @@ def _main(argv: list[str]) -> int:
             parser.error(f"{path}: no such file or directory")
         if not os.access(path, os.R_OK):
             parser.error(f"{path}: cannot read it (permission denied)")
+    try:
+        bash.parser()  # before any file: one line when the grammar is missing
+    except bash.Unavailable as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return 1
     migration = Migration()
     for path in args.paths:
         migration.path(path)
