@@ -79,7 +79,7 @@ from .dag import DagScan
 from .files import Migration, Outcome, kind_of, migrate_text
 from .python import PythonScan
 from .shell import ShellScan, Source, Value
-from .strings import Chain
+from .strings import Run, Strings
 
 __all__ = [
     # the command (this module)
@@ -91,7 +91,7 @@ __all__ = [
     "assess", "Edit", "Report", "FileWork",
     # bash: the grammar; shell: ShellScan; strings: command strings
     "Seg", "Word", "Command", "Script", "Assignment", "Value", "Source", "ShellScan",
-    "Chain",
+    "Run", "Strings",
     # python, dag
     "PythonScan", "DagScan",
     # files

@@ -372,7 +372,9 @@ class FileWork:
 
     def result(self) -> str:
         out, at = [], 0
-        for start, end, text in sorted(self.edits, key=lambda e: (e[0], e[1])):
+        for start, end, text in sorted(self.edits, key=lambda e: (e[0], -e[1])):
+            if start < at:
+                continue  # inside a line already removed
             out.append(self.text[at:start])
             out.append(text)
             at = end

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import legacy, lite
 from . import bash
@@ -29,6 +29,9 @@ from .core import (
     _trial_codes,
 )
 from .dag import _DAG_JOB, _DAG_TAGS
+
+if TYPE_CHECKING:
+    from .strings import Run, Strings
 
 _DECLARE = {"export", "local", "declare", "typeset", "readonly"}
 _WRAPPERS = {"exec", "command", "nohup", "builtin", "time", "nice"}
@@ -108,12 +111,15 @@ class ShellScan:
             return
         self.script = script
         self.heredocs(script)
+        self.walk(script).finish()
+
+    def walk(self, script: bash.Script) -> Strings:
         from .strings import Strings  # strings.py builds on this module
 
         strings = Strings(self, script)
         for command in script.commands:
             self.command(command, strings)
-        strings.finish()
+        return strings
 
     # --- here-documents -------------------------------------------------------------------
     def heredocs(self, script: bash.Script) -> None:
@@ -144,10 +150,7 @@ class ShellScan:
             ShellScan(self.work, inner).run()
 
     # --- commands -------------------------------------------------------------------------
-    def command(self, command: Command, strings: object) -> None:
-        from .strings import Strings
-
-        assert isinstance(strings, Strings)
+    def command(self, command: Command, strings: Strings) -> None:
         words = command.words
         for word in words:
             if _JOBID_TEXT in word.value:
@@ -178,7 +181,7 @@ class ShellScan:
             name_word = words[k]
         command_name = _command_name(_tail(name_word.segs))
         if command_name:
-            self.call(command_name, name_word, words[k + 1:], command)
+            self.call(command_name, name_word, words[k + 1:], command, strings)
             return
         program = (name_word.keyword() or "").rsplit("/", 1)[-1]
         if program in _MESSAGES or strings.is_run(command):
@@ -191,13 +194,11 @@ class ShellScan:
                                  "string or an argument; not rewritten. Rewrite it by hand.")
                 return
 
-    def call(self, command: str, name_word: Word, words: list[Word], where: Command) -> None:
+    def call(self, command: str, name_word: Word, words: list[Word], where: Command,
+             strings: Strings) -> None:
         line = self.line(name_word.start)
-        variable = [x for x in words if not x.literal]
-        if variable:
-            from .strings import command_line
-
-            command_line(self, command, name_word, words, where)
+        if any(not x.literal for x in words):
+            strings.line(command, name_word, words, where)
             return
         argv = [x.value for x in words]
         assessment = self.work.settle(
@@ -251,6 +252,13 @@ class ShellScan:
                     return "the Python string holds escapes, so its words cannot be edited"
                 out.append((span[0], span[1], new_text))
         return out
+
+
+def collect_runs(scan: ShellScan, script: bash.Script) -> list[tuple[Strings, Run]]:
+    """The runs of a script as ShellScan finds them (nothing migrated, nothing reported;
+    here-documents' runs after the script's own)."""
+    strings = scan.walk(script)
+    return [(strings, run) for run in strings.runs]
 
 
 def _names(texts: list[str]) -> str:

@@ -1,250 +1,686 @@
-"""Command strings: a jobsub command line built in a variable (`CMD="jobsub_submit ..."`,
-`CMD="$CMD ..."`, `CMD+=" ..."`) and run as an unquoted `$CMD` (bash splits the value on
-IFS, its quotes stay literal) or with `eval` (the value is read as shell again)."""
+"""Command strings and command lines whose words are built at run time.
+
+A *run* is a place where jobsub receives words made from the script's variables:
+- a command string run as an unquoted `$CMD` (bash splits the value on IFS; quotes in it
+  stay literal, so the legacy server's re-split is what read them) or with `eval` (the
+  value is read as shell again);
+- a jobsub command line with expansions in its words (`file://$PWD/job.sh`, `$SITE_OPT`).
+
+Each variable is followed through the script's own assignments (values.py): every
+scenario of its alternatives is translated by the drop-in's translator, with run-time
+values as placeholders, and the rewrite goes into the literal text where each legacy
+option is written (the assignment of `SITE_OPT`, say), with the quoting that place needs.
+A rewrite is kept only when it holds for every scenario, for run-time values that are
+numbers as well as words (a bare number is where the translator adds units), and when the
+rewritten script, read again, gives jobsub_lite those words in every scenario. Otherwise
+the run is reported, with the words to write.
+"""
 
 from __future__ import annotations
 
 import re
 import shlex
 from dataclasses import dataclass, field
+from typing import Optional
 
-from .bash import Assignment, Command, Seg, Word
+from .. import lite
+from .bash import Assignment, Command, Script, Seg, Word
 from .core import (
     CANNOT_WRITE,
     IN_STRING,
     NON_LITERAL,
     UNMODELED,
+    UNSTABLE,
+    Assessment,
     Edit,
+    FileWork,
     _command_name,
     _trial_codes,
     assess,
+    lite_reading,
 )
-from .shell import (
-    _LITERAL,
-    _MESSAGES,
-    ShellScan,
-    Value,
-    _first_word,
-    _names,
-    _non_literal,
-    _starts_with_dropin,
-    _tail,
-    _value_edits,
-)
+from .shell import _LITERAL, _MESSAGES, _RUNNERS, ShellScan, _names, _non_literal, _tail
+from .values import Atom, Definitions, Expanded, Expander, Scenario, scenarios
+
+_SAMPLES = ("1", "x")  # run-time values tried for a placeholder: a number, a word
+_SAFE = re.compile(r"[\w@%+=:,./-]", re.ASCII)
 
 
 @dataclass
-class Chain:
-    """A command string built in a variable: `NAME="jobsub_... "`, then `NAME="$NAME ..."`
-    (or `NAME+=" ..."`), run as an unquoted `$NAME`. `opaque`: the variable holds a shell
-    command line that is not a plain jobsub call (`cd x && jobsub_submit ...`)."""
+class Run:
+    """One place where jobsub gets words built at run time."""
 
-    name: str
-    pieces: list[Assignment]
-    opaque: bool = False
-    runs: list[Command] = field(default_factory=list)
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (source offset, why)
-    used: list[tuple[int, str]] = field(default_factory=list)  # other uses: (offset, program)
+    command: Command
+    kind: str  # "split" ($CMD), "eval", "line" (a command line)
+    name: str = ""  # the variable run
+    seg: Optional[Seg] = None  # its expansion at the run
+    words: list[Word] = field(default_factory=list)  # line: the words after the command
+    name_word: Optional[Word] = None
+    program: str = ""  # line: the drop-in
 
-    @property
-    def block(self) -> tuple[int, ...]:
-        return self.pieces[0].command.block
+
+@dataclass
+class Outcome:
+    """What one scenario of a run gives: the legacy words and what jobsub_lite gets."""
+
+    key: str
+    command: str
+    argv: list[str]
+    target: list[str]
 
 
 class Strings:
-    """Tracks `$CMD` command strings through a shell text (in source order)."""
+    """Finds the runs of one shell text, in source order, and migrates them."""
 
-    def __init__(self, scan: ShellScan, script: object) -> None:
-        from .bash import Script
-
-        assert isinstance(script, Script)
+    def __init__(self, scan: ShellScan, script: Script) -> None:
         self.scan, self.script = scan, script
-        self.current: dict[str, Chain] = {}
-        self.done: list[Chain] = []
-        self._runs: set[int] = set()
-        self.run_anywhere: dict[str, int] = {}  # NAME -> offset of a `$NAME` command
-        for command in script.commands:
-            only = command.words[0].only_expansion() if command.words else None
-            if only:
-                self.run_anywhere.setdefault(only.name, command.start)
-
-    @staticmethod
-    def _self_reference(assignment: Assignment) -> bool:
-        first = assignment.value[:1]
-        return bool(first) and first[0].kind == "expand" and first[0].name == assignment.name
+        self.definitions = Definitions(script)
+        self.expander = Expander(self.definitions)
+        self.runs: list[Run] = []
+        self._run_at: set[int] = set()
 
     def assign(self, command: Command) -> None:
-        for found in command.assignments:
-            self._references(found.value, "an assignment", skip_first=self._self_reference(found))
-            chain = self.current.get(found.name)
-            if chain and found.array is None and (found.append or self._self_reference(found)):
-                if chain.runs:
-                    chain.problems.append((found.start, f"${found.name} changes after it "
-                                           "was run"))
-                elif found.command.block != chain.block:
-                    chain.problems.append((found.start, f"${found.name} is extended "
-                                           "conditionally (in another block)"))
-                chain.pieces.append(found)
-                continue
-            if chain:
-                self.done.append(self.current.pop(found.name))
-            if found.append or found.array is not None:
-                continue
-            if _starts_with_dropin(found.value):
-                self.current[found.name] = Chain(found.name, [found])
-            elif self.scan.mention.search("".join(s.text for s in found.value
-                                                  if s.kind in _LITERAL)):
-                self.current[found.name] = Chain(found.name, [found], opaque=True)
+        """Assignments are read by values.py; nothing to do as they pass."""
 
     def is_run(self, command: Command) -> bool:
-        return command.start in self._runs
-
-    def _references(self, segs: list[Seg], program: str, skip_first: bool = False) -> None:
-        for seg in segs[1:] if skip_first else segs:
-            used = self.current.get(seg.name) if seg.kind == "expand" and seg.name else None
-            if used:
-                used.used.append((seg.start, program))
+        return command.start in self._run_at
 
     def uses(self, command: Command, words: list[Word]) -> None:
-        """A command: a run of a chain (`$CMD ...`), or another use of its variable."""
+        """A command: `$NAME ...` runs a string; `eval ...` reads one again; a command
+        string handed to ssh, sh -c ... is reported."""
         first = words[0]
         only = first.only_expansion()
-        name = only.name if only else ""
-        chain = self.current.get(name) if name else None
-        if chain:
-            self._runs.add(command.start)
-            if not command.block[:len(chain.block)] == chain.block:
-                chain.problems.append((first.start, f"${name} is run in a block where its "
-                                       "value is not known"))
-            elif len(words) > 1:
-                chain.problems.append((words[1].start, f"${name} is run with more words "
-                                       "after it"))
-            state = command.state
-            if state is not None and not state.splits_by_default:
-                chain.problems.append((chain.pieces[0].start, "IFS is not the default where "
-                                       f"${name} is run, and it decides how the string is "
-                                       "split"))
-            chain.runs.append(command)
-        program = (first.keyword() or "").rsplit("/", 1)[-1]
-        if program in _MESSAGES:
+        if only is not None and self._holds_dropin(only, command):
+            self._run_at.add(command.start)
+            self.runs.append(Run(command, "split", only.name, only, words[1:]))
             return
-        for word in words[1:] if chain else words:
-            self._references(word.segs, program or "a command")
+        program = (first.keyword() or "").rsplit("/", 1)[-1]
+        if program == "eval" and len(words) > 1:
+            segs = [s for w in words[1:] for s in w.segs if s.kind == "expand" and s.name]
+            held = [s for s in segs if self._holds_dropin(s, command)]
+            if held:
+                self._run_at.add(command.start)
+                self.runs.append(Run(command, "eval", held[0].name, held[0], words[1:]))
+            return
+        if program in _MESSAGES or program not in _RUNNERS:
+            return
+        for word in words[1:]:
+            for seg in word.segs:
+                if seg.kind == "expand" and seg.name and self._holds_dropin(seg, command):
+                    self.scan.work.report(self.scan.line(seg.start), IN_STRING,
+                                          f"{program} runs the jobsub command string "
+                                          f"${seg.name}; not rewritten. Rewrite it by hand.")
+                    self._run_at.add(command.start)
+                    return
+
+    def _holds_dropin(self, seg: Seg, command: Command, owner: Assignment | None = None,
+                      depth: int = 0) -> bool:
+        """Does some value of this variable start with a jobsub command?"""
+        alternatives = self.expander.alternatives(seg, owner, command)
+        for definition in alternatives or []:
+            if definition is None or definition.assignment is None:
+                continue
+            found = definition.assignment
+            head = found.value[0] if found.value else None
+            if head is not None and head.kind == "expand" and head.name and depth < 6:
+                if self._holds_dropin(head, found.command, found, depth + 1):
+                    return True
+                continue
+            if found.append:
+                previous = Seg("expand", f"${found.name}", found.start, found.start,
+                               name=found.name)
+                if depth < 6 and self._holds_dropin(previous, found.command, found, depth + 1):
+                    return True
+                continue
+            text = _leading_text(found.value)
+            if text is None:
+                continue
+            words = text.split()
+            if words and _command_name(words[0]):
+                return True
+            if self.scan.mention.search(text):
+                return True
+        return False
+
+    def line(self, program: str, name_word: Word, words: list[Word], command: Command) -> None:
+        self.runs.append(Run(command, "line", words=words, name_word=name_word,
+                             program=program))
 
     def finish(self) -> None:
-        for chain in self.done + list(self.current.values()):
-            self.migrate(chain)
+        for index, run in enumerate(self.runs):
+            migrate_run(self.scan, self, run, index)
 
-    def migrate(self, chain: Chain) -> None:
-        scan, work = self.scan, self.scan.work
-        start_line = scan.line(chain.pieces[0].start)
-        if chain.opaque:
-            if chain.runs or chain.used:
-                at = chain.runs[0].start if chain.runs else chain.used[0][0]
-                work.report(scan.line(at), IN_STRING, f"${chain.name} (set at line "
-                            f"{start_line}) holds a shell command line with a jobsub command, "
-                            "run at run time; not rewritten. Rewrite it by hand.")
-            return
-        if not chain.runs and not chain.used:
-            if chain.name in self.run_anywhere:  # run where its value is not this one
-                work.report(scan.line(self.run_anywhere[chain.name]), UNMODELED,
-                            f"${chain.name} is run where the command string built at line "
-                            f"{start_line} may not be its value (a function defined before, "
-                            "say); not rewritten. Rewrite it by hand.")
-            return  # a message held in a variable
-        problems = list(chain.problems)
-        problems += [(at, f"${chain.name} is used by {program}, not only run as "
-                      f"${chain.name}") for at, program in chain.used]
-        value = Value()
-        for k, piece in enumerate(chain.pieces):
-            segs = piece.value if (k == 0 or piece.append) else piece.value[1:]
-            for seg in segs:
-                value.add(seg)
-        spans = value.words()
-        text = value.text
-        command = _command_name(_tail(_first_word(chain.pieces[0].value) or []))
-        if command is None or not spans:  # pragma: no cover - a chain starts with a drop-in
-            return
-        run_line = scan.line(chain.runs[0].start) if chain.runs else start_line
-        if problems:
-            at, why = min(problems)
-            work.report(scan.line(at), UNMODELED, f"{command} command string in "
-                        f"${chain.name} (built from line {start_line}): {why}; not "
-                        "rewritten. Rewrite it by hand.")
-            return
-        argv = [text[a:b] for a, b in spans[1:]]
-        skip = text[spans[0][0]:spans[0][1]].count(Value.PLACEHOLDER)
-        expansions = value.expansions[skip:]
-        globbed = [x for x in argv if re.search(r"[*?\[]", x)]
-        if expansions or globbed:
-            at = expansions[0][1] if expansions else chain.pieces[0].start
-            names = "its words use " + _names([t for t, _ in expansions]) if expansions \
-                else "its words are file patterns (" + ", ".join(globbed[:3]) + ")"
-            trial = [x.replace(Value.PLACEHOLDER, "X") for x in argv]
-            work.report(scan.line(at), NON_LITERAL, _non_literal(
-                command, names, _trial_codes(command, trial)) + f" (${chain.name}, run at "
-                f"line {run_line})")
-            return
+
+def _leading_text(segs: list[Seg]) -> str | None:
+    text = ""
+    for seg in segs:
+        if seg.kind in _LITERAL:
+            text += seg.text
+        else:
+            return text if text.strip() else None
+    return text
+
+
+# --- building the words of a scenario -----------------------------------------------------
+
+SEPARATOR = Atom(" ", None, "separator", None)
+
+
+def build(strings: Strings, run: Run, scenario: Scenario) -> Expanded:
+    out = Expanded([])
+    expander = strings.expander
+    if run.kind in ("split", "eval"):
+        assert run.seg is not None
+        expander._expansion(run.seg, None, run.command, scenario, out, 0)
+        if run.kind == "split":
+            for word in run.words:
+                out.atoms.append(SEPARATOR)
+                _word_atoms(expander, word, run.command, scenario, out)
+        return out
+    previous = run.name_word
+    for word in run.words:
+        out.atoms.append(_separator(strings, previous, word) if out.atoms or previous
+                         else SEPARATOR)
+        _word_atoms(expander, word, run.command, scenario, out)
+        previous = word
+    return out
+
+
+def _separator(strings: Strings, before: Word | None, after: Word) -> Atom:
+    """The blanks between two words of a command line, where they are written (only
+    blanks and line continuations: a redirection between them is no place to edit)."""
+    if before is None:
+        return SEPARATOR
+    gap = strings.script.text[before.end:after.start]
+    if not re.fullmatch(r"(?:[ \t]|\\\n)+", gap):
+        return SEPARATOR
+    return Atom(" ", None, "separator", None, Seg("plain", gap, before.end, after.start))
+
+
+def _word_atoms(expander: Expander, word: Word, where: Command, scenario: Scenario,
+                out: Expanded) -> None:
+    """One shell word of a command line: its literal characters (where written), and its
+    expansions; an unquoted expansion alone in its word splits into words."""
+    only = word.only_expansion()
+    if only is not None:
+        expander._expansion(only, None, where, scenario, out, 0)
+        return
+    for seg in word.segs:
+        if seg.kind in ("plain", "single", "double"):
+            for j, char in enumerate(seg.text):
+                out.atoms.append(Atom(char, seg.start + j, seg.kind, None, seg))
+        elif seg.kind == "escape":
+            out.atoms.append(Atom(seg.text, None, "escape", None, seg))
+        else:
+            start = len(out.atoms)
+            expander._expansion(seg, None, where, scenario, out, 0)
+            for atom in out.atoms[start:]:  # a value inside a word stays in it
+                if atom.char in " \t\n" and atom.kind != "expand":
+                    atom.kind = "glued"
+
+
+def split_words(atoms: list[Atom]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = None
+    for k, atom in enumerate(atoms):
+        blank = atom.kind == "separator" or (atom.char in " \t\n" and atom.kind not in (
+            "expand", "glued"))
+        if blank:
+            if start is not None:
+                spans.append((start, k))
+                start = None
+        elif start is None:
+            start = k
+    if start is not None:
+        spans.append((start, len(atoms)))
+    return spans
+
+
+def _text(atoms: list[Atom]) -> str:
+    return "".join(a.char for a in atoms)
+
+
+# --- the migration of one run -------------------------------------------------------------
+
+@dataclass
+class _Result:
+    outcomes: list[Outcome] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    problem: Optional[tuple[int, str, str]] = None  # (offset, code, message)
+    command: str = ""
+    by_hand: str = ""
+
+
+def analyse(scan: ShellScan, strings: Strings, run: Run, write: bool = True) -> _Result:
+    """Translate every scenario of a run; with `write`, the file edits it needs."""
+    result = _Result()
+    strings.expander.fresh()  # placeholders numbered from 0 for each run (and again when checked)
+    found = scenarios(lambda s: build(strings, run, s))
+    where = run.command.start
+    if found is None:
+        result.problem = (where, UNMODELED, "its words take too many different values in "
+                          "the script's branches to check them all; not rewritten. Rewrite "
+                          "it by hand.")
+        return result
+    state = run.command.state
+    for scenario, expanded in found:
+        atoms = expanded.atoms
+        if run.kind == "eval":
+            atoms, spans = _eval_words(atoms)
+            if spans is None:
+                result.problem = (where, IN_STRING, f"eval runs ${run.name}, whose value is "
+                                  "a shell command line with more than a jobsub command; not "
+                                  "rewritten. Rewrite it by hand.")
+                return result
+        else:
+            spans = split_words(atoms)
+            unquoted = run.kind == "split" or any(w.only_expansion() for w in run.words)
+            if unquoted and state is not None and not state.splits_by_default:
+                what = f"${run.name} is run" if run.name else "it runs"
+                result.problem = (where, UNMODELED, f"IFS is not the default where {what}, "
+                                  "and it decides how the words are split; not rewritten. "
+                                  "Rewrite it by hand.")
+                return result
+        if run.kind == "line":
+            assert run.name_word is not None
+            command = run.program
+            words = spans
+        else:
+            if not spans:
+                continue
+            head = _text(atoms[spans[0][0]:spans[0][1]])
+            command = _command_name(head.rsplit("/", 1)[-1]) or ""
+            if not command:
+                continue  # this value of the variable is not a jobsub command
+            words = spans[1:]
+        result.command = command
+        argv = [_text(atoms[a:b]) for a, b in words]
+        noglob = state is not None and state.noglob is True
+        globbed = [x for (a, b), x in zip(words, argv) if not noglob and any(
+            atom.char in "*?[" and atom.kind in ("plain", "double", "single") and (
+                run.kind != "line" or atom.kind == "plain") for atom in atoms[a:b])]
+        if globbed:
+            result.problem = (where, NON_LITERAL, _non_literal(
+                command, "its words are file patterns (" + ", ".join(globbed[:3]) + ")", []))
+            return result
         assessment = assess(command, argv)
         if assessment.skip:
-            return
+            continue
         if assessment.problem:
             code, message = assessment.problem
-            work.report(run_line, code, f"{message} (${chain.name}, built from line "
-                        f"{start_line})")
-            return
-        if assessment.new is not None:
-            edits = _value_edits(value, spans, assessment.edits, scan.source.span,
-                                 scan.source.embed)
+            if _mentions_placeholder(message):  # about a run-time value
+                names = _names([s.text for s in expanded.opaque])
+                codes = _trial_codes(command, [_sample(x, "X") for x in argv])
+                result.problem = (where, NON_LITERAL, _non_literal(
+                    command, f"its words use {names}", codes))
+                return result
+            result.problem = (where, code, message + _where(run, scenario, expanded))
+            return result
+        target = assessment.new if assessment.new is not None else argv
+        if expanded.opaque:
+            dependent = _value_dependent(command, argv, target)
+            if dependent:
+                names = _names([s.text for s in expanded.opaque])
+                codes = [c for c in _trial_codes(command, [_sample(x, "1") for x in argv])]
+                result.problem = (where, NON_LITERAL, _non_literal(
+                    command, f"its words use {names}, and what the drop-in makes of "
+                    f"{dependent!r} depends on its value", codes))
+                return result
+        result.outcomes.append(Outcome(scenario.key, command, argv, target))
+        result.assessments.append(assessment)
+        if write and assessment.new is not None:
+            edits = _file_edits(scan, run, atoms, words, assessment.edits)
             if isinstance(edits, str):
-                work.report(start_line, CANNOT_WRITE, f"{command} in ${chain.name}: {edits}; "
-                            "rewrite it by hand (as a bash array, say: "
-                            f"{chain.name}=({command} {shlex.join(assessment.new)}), run as "
-                            f"\"${{{chain.name}[@]}}\")")
-                return
-            work.add(start_line, self._drop_emptied(chain, edits), assessment)
-        work.note(run_line, assessment)
-        if command in ("jobsub_submit_dag", "jobsub_submit"):
-            scan.dag_of(command, assessment.new or argv, run_line)
+                result.problem = (where, CANNOT_WRITE, f"{command}: {edits}; rewrite it by "
+                                  f"hand{_by_hand(run, command, assessment.new)}")
+                return result
+            for edit in edits:
+                if edit not in result.edits:
+                    result.edits.append(edit)
+    return result
 
-    def _drop_emptied(self, chain: Chain, edits: list[Edit]) -> list[Edit]:
-        """An appending assignment left with nothing to append is removed with its line."""
-        source = self.scan.source
-        text = source.text
-        if source.base != 0 or source.positions is not None:
-            return edits
-        out = list(edits)
-        for piece in chain.pieces[1:]:
-            literal = [s for s in piece.value if s.kind in ("plain", "single", "double")]
-            if not literal or len(literal) != len(piece.value) - (0 if piece.append else 1):
-                continue
-            lo, hi = min(s.start for s in literal), max(s.end for s in literal)
-            inside = [e for e in out if lo <= e[0] and e[1] <= hi]
-            if not inside or any(e[2].strip() for e in inside):
-                continue
-            kept = list(text[lo:hi])
-            for start, end, _ in inside:
-                for k in range(start, end):
-                    kept[k - lo] = ""
-            if "".join(kept).strip():
-                continue
-            line_start = text.rfind("\n", 0, piece.start) + 1
-            line_end = text.find("\n", piece.end)
-            line_end = len(text) if line_end < 0 else line_end
-            statement = piece.command.statement or (piece.start, piece.end)
-            if text[line_start:statement[0]].strip() or text[statement[1]:line_end].strip():
-                continue
-            out = [e for e in out if e not in inside]
-            out.append((line_start, min(line_end + 1, len(text)), ""))
+
+def _where(run: Run, scenario: Scenario, expanded: Expanded) -> str:
+    if run.kind == "line":
+        return ""
+    return f" (${run.name}, run at this line)"
+
+
+def _by_hand(run: Run, command: str, new: list[str]) -> str:
+    words = shlex.join([command] + new)
+    if run.kind == "split":
+        return (f" as a bash array, say: {run.name}=({words}), run as "
+                f"\"${{{run.name}[@]}}\"")
+    return f" as: {words}"
+
+
+_PLACEHOLDER_REPR = re.compile(r"\\u(?:e[0-9a-f]|f[0-7])[0-9a-f]{2}", re.IGNORECASE)
+
+
+def _mentions_placeholder(message: str) -> bool:
+    return any(0xE000 <= ord(c) < 0xF800 for c in message) or bool(
+        _PLACEHOLDER_REPR.search(message))
+
+
+def _sample(word: str, value: str) -> str:
+    return "".join(value if 0xE000 <= ord(c) < 0xF800 else c for c in word)
+
+
+def _value_dependent(command: str, argv: list[str], target: list[str]) -> str:
+    """The first legacy word whose translation depends on the run-time values in it."""
+    for value in _SAMPLES:
+        sampled = [_sample(x, value) for x in argv]
+        again = assess(command, sampled)
+        if again.problem or again.skip:
+            continue
+        got = again.new if again.new is not None else sampled
+        if lite_reading(got) != lite_reading([_sample(x, value) for x in target]):
+            for word in argv:
+                if _sample(word, value) not in got and any(0xE000 <= ord(c) < 0xF800
+                                                           for c in word):
+                    return word
+            return " ".join(argv)
+    return ""
+
+
+def _eval_words(atoms: list[Atom]) -> tuple[list[Atom], Optional[list[tuple[int, int]]]]:
+    """The words eval reads from a value: one simple command, read as shell. The atoms of
+    each word's characters (quotes removed); None when the value is more than that."""
+    text = _text(atoms)
+    try:
+        script = Script(text)
+    except Exception:  # noqa: BLE001 - a value that is no shell text
+        return atoms, None
+    commands = [c for c in script.commands if c.words]
+    if len(commands) != 1 or commands[0].assignments or commands[0].redirected:
+        return atoms, None
+    out: list[Atom] = []
+    spans: list[tuple[int, int]] = []
+    for word in commands[0].words:
+        start = len(out)
+        for seg in word.segs:
+            if seg.kind in ("plain", "single", "double"):
+                for j in range(len(seg.text)):
+                    out.append(atoms[seg.start + j])
+            elif seg.kind == "escape":
+                source = atoms[seg.start + 1]
+                out.append(Atom(source.char, None, "escape", source.owner, source.seg))
+            else:
+                return atoms, None  # an expansion eval would make: not modelled
+        spans.append((start, len(out)))
+    return out, spans
+
+
+# --- writing the new words -------------------------------------------------------------------
+
+def _atom_span(atom: Atom) -> Optional[tuple[int, int]]:
+    if atom.kind in ("expand", "escape", "separator") and atom.seg is not None:
+        return atom.seg.start, atom.seg.end
+    if atom.pos is None:
+        return None
+    return atom.pos, atom.pos + 1
+
+
+def _region(scan: ShellScan, atoms: list[Atom]) -> Optional[tuple[int, int, Optional[Assignment],
+                                                                 str]]:
+    """The source span of consecutive atoms written in one place: (start, end, owner,
+    quoting kind), or None when they are not written together."""
+    if not atoms:
+        return None
+    owner = atoms[0].owner
+    kinds = {a.kind for a in atoms if a.kind in ("plain", "single", "double")}
+    if len(kinds) > 1 or any(a.owner is not owner for a in atoms):
+        return None
+    spans: list[tuple[int, int]] = []
+    for atom in atoms:
+        span = _atom_span(atom)
+        if span is None:
+            return None
+        if not spans or span != spans[-1]:
+            spans.append(span)
+    text = scan.source.text
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        if start < end or not re.fullmatch(r"(?:\\\n)*", text[end:start]):
+            return None
+    kind = kinds.pop() if kinds else ("double" if any(
+        a.seg is not None and a.seg.quoted for a in atoms) else "plain")
+    return spans[0][0], spans[-1][1], owner, kind
+
+
+def _written(word: str, atoms: list[Atom], kind: str, run: Run, owner: Optional[Assignment]
+             ) -> Optional[str]:
+    """How to write a new word where `atoms` were: its run-time values as the expansions
+    they came from, its literal text quoted for the place (None: it cannot be)."""
+    sources = {a.char: a.seg for a in atoms if a.kind == "expand" and a.seg is not None}
+    parts: list[tuple[bool, str]] = []  # (is an expansion, text)
+    for char in word:
+        if 0xE000 <= ord(char) < 0xF800:
+            seg = sources.get(char)
+            if seg is None:
+                return None
+            parts.append((True, seg.text))
+        elif parts and not parts[-1][0]:
+            parts[-1] = (False, parts[-1][1] + char)
+        else:
+            parts.append((False, char))
+    out = ""
+    if owner is None and run.kind == "line":  # a word of a command line
+        for expansion, text in parts:
+            if expansion:
+                quoted = any(a.seg is not None and a.seg.text == text and a.seg.quoted
+                             for a in atoms)
+                out += f'"{text}"' if quoted else text
+            else:
+                out += shlex.quote(text)
         return out
+    for expansion, text in parts:
+        if expansion:
+            out += text
+            continue
+        if run.kind == "eval":
+            text = shlex.quote(text)
+        elif any(c in " \t\n" for c in text):
+            return None  # a string split on blanks cannot hold it
+        out += _quote_in(text, kind)
+    return out
+
+
+def _quote_in(text: str, kind: str) -> str:
+    """Literal text written inside a value quoted `kind`."""
+    if kind == "double":
+        return re.sub(r'([\\"$`])', r"\\\1", text)
+    if kind == "single":
+        return text.replace("'", "'\\''")
+    return "".join(c if _SAFE.fullmatch(c) else "\\" + c for c in text)
+
+
+def _file_edits(scan: ShellScan, run: Run, atoms: list[Atom], words: list[tuple[int, int]],
+                edits: list[tuple[int, int, list[str]]]) -> list[Edit] | str:
+    out: list[Edit] = []
+    embed = scan.source.embed
+    for i1, i2, new in edits:
+        if i1 < i2:
+            lo, hi = words[i1][0], words[i2 - 1][1]
+            region = None
+            if not new:  # deleting: with the blank before it, or after it
+                if i1 > 0:
+                    region = _region(scan, atoms[words[i1 - 1][1]:hi])
+                if region is None and i2 < len(words):
+                    region = _region(scan, atoms[lo:words[i2][0]])
+            region = region or _region(scan, atoms[lo:hi])
+            if region is None:
+                return "the words to change are written across quotes, escapes or " \
+                       "assignments, or in several places"
+            start, end, owner, kind = region
+            if not new:
+                out.append(_placed(scan, start, end, ""))
+                continue
+            texts = [_written(x, atoms[lo:hi], kind, run, owner) for x in new]
+            if any(t is None for t in texts):
+                bad = next(x for x, t in zip(new, texts) if t is None)
+                return (f"the jobsub_lite word {bad!r} needs quoting or blanks, which a string "
+                        "whose quotes stay literal cannot carry")
+            text = " ".join(t for t in texts if t is not None)
+        else:
+            anchor = atoms[words[i1 - 1][1] - 1] if i1 > 0 else None
+            span = _atom_span(anchor) if anchor is not None else None
+            if anchor is None or span is None:
+                return "there is no literal word to write the new words after"
+            kind = anchor.kind if anchor.kind in ("plain", "single", "double") else "plain"
+            texts = [_written(x, [], kind, run, anchor.owner) for x in new]
+            if any(t is None for t in texts):
+                return "the new words need quoting that this place cannot carry"
+            start = end = span[1]
+            text = " " + " ".join(t for t in texts if t is not None)
+        if not embed(text):
+            return "the jobsub_lite words need quotes that the Python string cannot carry"
+        out.append(_placed(scan, start, end, text))
+    return out
+
+
+def _placed(scan: ShellScan, start: int, end: int, text: str) -> Edit:
+    span = scan.source.span(start, end)
+    if span is None:
+        raise _NotPlaced()
+    return span[0], span[1], text
+
+
+class _NotPlaced(Exception):
+    pass
+
+
+# --- the run, from analysis to file edits ------------------------------------------------
+
+def migrate_run(scan: ShellScan, strings: Strings, run: Run, index: int) -> None:
+    work = scan.work
+    line = scan.line(run.command.start)
+    try:
+        result = analyse(scan, strings, run)
+    except _NotPlaced:
+        result = _Result(problem=(run.command.start, CANNOT_WRITE, "its words are in a string "
+                                  "with escapes, so they cannot be edited in place; rewrite "
+                                  "it by hand"))
+    if result.problem:
+        at, code, message = result.problem
+        if code == NON_LITERAL or code == UNMODELED or code == IN_STRING:
+            work.report(scan.line(at), code, message if message.startswith(
+                result.command or "\0") or code != NON_LITERAL else message)
+        else:
+            work.report(scan.line(at), code, message)
+        return
+    if not result.outcomes:
+        return
+    if result.edits:
+        problem = _verify(scan, run, index, result)
+        if problem:
+            hand = _by_hand(run, result.command, result.outcomes[0].target)
+            work.report(line, UNSTABLE, f"{result.command}: {problem}; not rewritten. "
+                        f"Rewrite it by hand{hand}")
+            return
+        taken = [(s, e) for s, e, _ in work.edits]
+        fresh = [x for x in result.edits if x not in work.edits]
+        if any(s < e2 and s2 < e for s, e, _ in fresh for s2, e2 in taken):
+            work.report(line, CANNOT_WRITE, f"{result.command}: its words are also part of "
+                        "another call, rewritten differently; rewrite it by hand")
+            return
+        work.edits.extend(fresh + _emptied(scan, strings, fresh))
+        work.rewritten += 1
+        for assessment in result.assessments:
+            work.applied.update(c for c in assessment.applied if c not in work.applied)
+    for assessment in result.assessments[:1]:
+        for code, message in assessment.remaining:
+            if not _mentions_placeholder(message):  # else about a run-time value
+                work.report(line, code, message)
+
+
+def _emptied(scan: ShellScan, strings: Strings, edits: list[Edit]) -> list[Edit]:
+    """An appending assignment (`CMD="$CMD ..."`, `CMD+=" ..."`) left with nothing to
+    append is removed with its line."""
+    source = scan.source
+    if source.base != 0 or source.positions is not None:
+        return []
+    text = source.text
+    out: list[Edit] = []
+    for command in strings.script.commands:
+        if len(command.assignments) != 1 or command.words or command.declare:
+            continue
+        found = command.assignments[0]
+        segs = found.value
+        if not found.append:
+            if not (segs and segs[0].kind == "expand" and segs[0].name == found.name):
+                continue
+            segs = segs[1:]
+        if not segs or any(s.kind not in ("plain", "double", "single") for s in segs):
+            continue
+        lo, hi = segs[0].start, segs[-1].end
+        inside = [e for e in edits if lo <= e[0] and e[1] <= hi]
+        if not inside or any(e[2].strip() for e in inside):
+            continue
+        kept = list(text[lo:hi])
+        for start, end, _ in inside:
+            for k in range(start, end):
+                kept[k - lo] = ""
+        if "".join(kept).strip():
+            continue
+        statement = command.statement or (found.start, found.end)
+        line_start = text.rfind("\n", 0, statement[0]) + 1
+        line_end = text.find("\n", statement[1])
+        line_end = len(text) if line_end < 0 else line_end
+        if text[line_start:statement[0]].strip() or text[statement[1]:line_end].strip():
+            continue
+        if command.alone:
+            continue  # the only statement of its block: an empty block is no bash
+        out.append((line_start, min(line_end + 1, len(text)), ""))
+    return out
+
+
+def _verify(scan: ShellScan, run: Run, index: int, result: _Result) -> str:
+    """Read the script again with this run's edits: every scenario must give jobsub_lite
+    the words the legacy line meant, and need nothing more."""
+    source = scan.source
+    if source.positions is not None or source.base is None:
+        return ""  # a string inside another file: checked by the edits' own rules
+    base = source.base
+    edits = sorted((s - base, e - base, t) for s, e, t in result.edits)
+    text, at = [], 0
+    for start, end, new in edits:
+        text.append(source.text[at:start])
+        text.append(new)
+        at = end
+    text.append(source.text[at:])
+    try:
+        again = ShellScan(FileWork(scan.work.path, "".join(text)),
+                          type(source)("".join(text), 0, 1))
+        script = Script("".join(text))
+    except Exception as exc:  # noqa: BLE001 - the new text must parse
+        return f"the rewritten script would not parse ({exc})"
+    from .shell import collect_runs
+
+    runs = collect_runs(again, script)
+    if index >= len(runs):
+        return "the rewritten script no longer runs it"
+    strings, new_run = runs[index]
+    check = analyse(again, strings, new_run, write=False)
+    if check.problem:
+        return f"the rewritten words would be read differently ({check.problem[2]})"
+    old = {o.key: o for o in result.outcomes}
+    for outcome in check.outcomes:
+        before = old.get(outcome.key)
+        if before is None:
+            continue
+        if lite_reading(outcome.argv) != lite_reading(before.target):
+            return (f"the rewritten words ({shlex.join(outcome.argv)}) are not what the legacy "
+                    f"line meant ({shlex.join(before.target)})")
+        if lite_reading(outcome.target) != lite_reading(outcome.argv):
+            return "the rewritten words would be rewritten again"
+    return ""
 
 
 def command_line(scan: ShellScan, command: str, name_word: Word, words: list[Word],
-                 where: Command) -> None:
-    """A jobsub command line with words known only at run time."""
-    line = scan.line(name_word.start)
-    variable = [x for x in words if not x.literal]
-    names = _names([e for x in variable for e in x.expansions] or
-                   [scan.source.text[x.start:x.end] for x in variable])
-    codes = _trial_codes(command, [x.trial() for x in words])
-    scan.work.report(line, NON_LITERAL, _non_literal(command, f"its words use {names}", codes))
+                 where: Command, strings: Strings) -> None:
+    """A jobsub command line with words known only at run time: a run of its own."""
+    strings.line(command, name_word, words, where)
+
+
+__all__ = ["Strings", "Run", "command_line", "migrate_run", "lite", "_tail"]
