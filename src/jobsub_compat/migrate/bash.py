@@ -217,8 +217,13 @@ class Script:
 
     def span(self, node: Any) -> tuple[int, int]:
         start, end = self.at(node.start_byte), self.at(node.end_byte)
-        while start < end and self.text[start] in " \t\r\n":  # tokens with leading blanks
-            start += 1
+        while start < end:  # the grammar's tokens can start with blanks and continuations
+            if self.text[start] in " \t\r\n":
+                start += 1
+            elif self.text.startswith("\\\n", start):
+                start += 2
+            else:
+                break
         return start, end
 
     def _error_at(self, node: Any) -> int:

@@ -268,6 +268,27 @@ def _merge(command: str, old: list[str], new: list[str], exact: bool
     return edits, result
 
 
+_NEGATIVE = re.compile(r"-\d+|-\d*\.\d+")  # argparse's negative numbers
+
+
+def _negatives_as_written(argv: list[str], target: list[str]) -> list[str]:
+    """`OPT=-1` as the script wrote it, `OPT -1`, where it did: jobsub_lite's argparse takes
+    a negative number after an option as its value (its parsers have no option that looks
+    like one), so both read alike; the translator writes `=` for any value starting with
+    a dash."""
+    pairs = {(a, b) for a, b in zip(argv, argv[1:]) if _NEGATIVE.fullmatch(b)}
+    if not pairs:
+        return target
+    out: list[str] = []
+    for word in target:
+        option, eq, value = word.partition("=")
+        if eq and (option, value) in pairs:
+            out += [option, value]
+        else:
+            out.append(word)
+    return out
+
+
 def assess(command: str, argv: list[str]) -> Assessment:
     """Translate one call and decide its rewrite (argv excludes the command word)."""
     result = Assessment(command, argv)
@@ -279,14 +300,15 @@ def assess(command: str, argv: list[str]) -> Assessment:
     if why is not None:
         result.problem = why
         return result
-    target = plan.backend_argv[1:]
+    target = _negatives_as_written(argv, plan.backend_argv[1:])
     final = plan
     if lite_reading(target) != lite_reading(argv):
         for exact in (False, True):
             edits, new = _merge(command, argv, target, exact)
             again = _safe_translate(command, new)
             if (_why_not(command, new, again) is None
-                    and lite_reading(again.backend_argv[1:]) == lite_reading(new)):
+                    and lite_reading(_negatives_as_written(new, again.backend_argv[1:]))
+                    == lite_reading(new)):
                 result.new, result.edits, final = new, edits, again
                 break
         else:

@@ -18,6 +18,7 @@ the run is reported, with the words to write.
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -509,6 +510,13 @@ def _file_edits(scan: ShellScan, run: Run, atoms: list[Atom], words: list[tuple[
                 if region is None and i2 < len(words):
                     region = _region(scan, atoms[lo:words[i2][0]])
             region = region or _region(scan, atoms[lo:hi])
+            if region is None and new and i2 - i1 == len(new):  # word by word, by character
+                pieces = [_char_edits(scan, run, atoms[a:b], word)
+                          for (a, b), word in zip(words[i1:i2], new)]
+                if all(p is not None for p in pieces):
+                    for piece in pieces:
+                        out += [_placed(scan, *x) for x in piece or []]
+                    continue
             if region is None:
                 return "the words to change are written across quotes, escapes or " \
                        "assignments, or in several places"
@@ -536,6 +544,56 @@ def _file_edits(scan: ShellScan, run: Run, atoms: list[Atom], words: list[tuple[
         if not embed(text):
             return "the jobsub_lite words need quotes that the Python string cannot carry"
         out.append(_placed(scan, start, end, text))
+    return out
+
+
+def _runs(scan: ShellScan, atoms: list[Atom]
+          ) -> Optional[list[tuple[int, int, Optional[Assignment], str]]]:
+    """Consecutive atoms as the places they are written in, in order (a value between them
+    that expanded to nothing leaves a gap)."""
+    out: list[tuple[int, int, Optional[Assignment], str]] = []
+    begin = 0
+    for k in range(1, len(atoms) + 1):
+        if k < len(atoms) and _region(scan, atoms[begin:k + 1]) is not None:
+            continue
+        region = _region(scan, atoms[begin:k])
+        if region is None:
+            return None
+        out.append(region)
+        begin = k
+    return out
+
+
+def _char_edits(scan: ShellScan, run: Run, atoms: list[Atom], new: str
+                ) -> Optional[list[tuple[int, int, str]]]:
+    """Edits turning one word into `new` character by character, each written in the one
+    place its characters are (`--lines='${L}'` -> `--lines=${L}`: two quotes deleted)."""
+    old = _text(atoms)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    out: list[tuple[int, int, str]] = []
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        piece = new[b1:b2]
+        if any(0xE000 <= ord(c) < 0xF800 for c in piece):
+            return None
+        if a1 < a2:
+            runs = _runs(scan, atoms[a1:a2])
+            if runs is None:
+                return None
+            start, end, owner, kind = runs[0]
+            out += [(x[0], x[1], "") for x in runs[1:]]  # the text goes where it began
+        else:
+            anchor = atoms[a1 - 1] if a1 > 0 else atoms[a1]
+            span = _atom_span(anchor)
+            if span is None or anchor.kind not in ("plain", "single", "double"):
+                return None
+            start = end = span[1] if a1 > 0 else span[0]
+            owner, kind = anchor.owner, anchor.kind
+        text = _written(piece, [], kind, run, owner) if piece else ""
+        if text is None:
+            return None
+        out.append((start, end, text))
     return out
 
 

@@ -26,7 +26,7 @@ from .shell import placeholder
 
 MAX_DEPTH = 64  # a command string appended to line by line is as deep as its lines
 MAX_ALTERNATIVES = 12
-MAX_SCENARIOS = 96
+MAX_SCENARIOS = 400
 _SPECIAL = {"IFS", "PWD", "HOME", "USER", "PATH", "OLDPWD", "RANDOM", "LINENO", "SECONDS"}
 
 
@@ -177,7 +177,10 @@ class Expander:
         if any(d is not None and (d.assignment is None or d.assignment.array is not None)
                for d in found):
             return None
-        return list(reversed(found))  # the earliest (the initial value) first
+        # the one that always runs first (the initial value), then the others; the
+        # environment's value last
+        ordered = [d for d in reversed(found) if d is not None]
+        return ordered + [None] * (len(found) - len(ordered))
 
     def _expansion(self, seg: Seg, owner: Optional[Assignment], where: Command,
                    scenario: Scenario, out: Expanded, depth: int) -> None:
@@ -205,19 +208,21 @@ class Expander:
 
 def scenarios(expand: Callable[[Scenario], Expanded]
               ) -> list[tuple[Scenario, Expanded]] | None:
-    """Every scenario worth a look, breadth first from the baseline; None when there are
-    too many."""
+    """The baseline, then each other alternative of each variable it uses (the others at
+    their baseline), then the alternatives of the variables that only those use: breadth
+    first, and None when there are too many."""
     baseline = Scenario({})
     first: Expanded = expand(baseline)
     out = [(baseline, first)]
-    queue = [(baseline, first)]
+    queue: list[tuple[Scenario, Expanded, set[tuple[str, int]]]] = [(baseline, first, set())]
     done: set[tuple[tuple[tuple[str, int], int], ...]] = {()}
     while queue:
-        scenario, result = queue.pop(0)
+        scenario, result, before = queue.pop(0)
+        uses = {(name, use) for name, use, _ in result.seen}
         for name, use, count in result.seen:
+            if (name, use) in before or (name, use) in scenario.choices:
+                continue
             for choice in range(1, count):
-                if (name, use) in scenario.choices:
-                    continue
                 choices = dict(scenario.choices)
                 choices[(name, use)] = choice
                 key = tuple(sorted(choices.items()))
@@ -230,5 +235,5 @@ def scenarios(expand: Callable[[Scenario], Expanded]
                 out.append((new, expanded))
                 if len(out) > MAX_SCENARIOS:
                     return None
-                queue.append((new, expanded))
+                queue.append((new, expanded, uses))
     return out
