@@ -132,6 +132,11 @@ CMD_FIXES = [
     pytest.param('CMD="jobsub_submit -G gm2 --memory=\\"2000\\" file:///x.sh"\n$CMD\n',
                  'CMD="jobsub_submit -G gm2 --memory=2000MB file:///x.sh"\n$CMD\n',
                  id="cmd-word-written-with-escapes"),
+    # the legacy words hold a blank, which no word of a $CMD string can: the string becomes
+    # an array, the word is quoted for jobsub_lite's layer (and the drop-in's re-split)
+    pytest.param("CMD=\"jobsub_submit -G gm2 --site='A B' -M file:///x.sh\"\n$CMD\n",
+                 "CMD=(jobsub_submit -G gm2 \"--site='A B'\" --mail_always file:///x.sh)\n"
+                 '"${CMD[@]}"\n', id="cmd-word-with-space"),
     # a word known only at run time does not keep the literal words from being rewritten
     pytest.param("CMD=\"jobsub_submit -G gm2\"\nCMD=\"$CMD -M --lines='${L}'\"\n"
                  'CMD="$CMD file:///x.sh"\n$CMD\n',
@@ -165,8 +170,6 @@ BASH_REPORTS = [
                  id="options-from-a-variable"),
     pytest.param('CMD="jobsub_submit -G gm2 -M file:///x.sh"\nIFS=,\n$CMD\n', ["3: [JCM06]"],
                  id="cmd-ifs"),
-    pytest.param("CMD=\"jobsub_submit -G gm2 --site='A B' -M file:///x.sh\"\n$CMD\n",
-                 ["2: [JCM04]"], id="cmd-word-with-space"),
     pytest.param('CMD="cd /x && jobsub_submit -G gm2 -M file:///x.sh"\neval "$CMD"\n',
                  ["2: [JCM07]"], id="cmd-shell-command-line"),
     pytest.param("JOB=$(jobsub_submit -G gm2 --jobid-output-only file:///x.sh)\n",
@@ -445,7 +448,7 @@ def test_command_line_words_are_the_translation(tmp_path: Path, before: str, aft
     assert set(new_words[1:]) - set(old_words[1:]) <= set(plan.backend_argv[1:])
 
 
-@pytest.mark.parametrize(("before", "after"), CMD_FIXES)
+@pytest.mark.parametrize(("before", "after"), [p for p in CMD_FIXES if "CMD=(" not in p.values[1]])
 def test_cmd_string_words_are_the_translation(before: str, after: str) -> None:
     """An unquoted $CMD is split without quote removal: model it with str.split()."""
     def value(script: str) -> list[str]:

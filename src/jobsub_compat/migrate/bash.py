@@ -66,9 +66,10 @@ class Seg:
     text: str  # the characters it gives (an expansion: its source text)
     start: int  # where `text` is in the source (an escape: its backslash)
     end: int
-    name: str = ""  # $NAME / ${NAME}
+    name: str = ""  # $NAME / ${NAME} / ${NAME[@]} / ${NAME[*]}
     quoted: bool = False
     command: bool = False  # $( ... ) or `...`
+    subscript: str = ""  # "@" or "*" for ${NAME[@]} / ${NAME[*]}
 
 
 @dataclass
@@ -104,7 +105,15 @@ class Word:
     def only_expansion(self) -> Seg | None:
         """The expansion when the word is exactly one unquoted `$NAME`/`${NAME}`."""
         if len(self.segs) == 1 and self.segs[0].kind == "expand" and self.segs[0].name \
-                and not self.segs[0].quoted and not self.segs[0].command:
+                and not self.segs[0].quoted and not self.segs[0].command \
+                and not self.segs[0].subscript:
+            return self.segs[0]
+        return None
+
+    def only_array(self) -> Seg | None:
+        """The expansion when the word is exactly `"${NAME[@]}"` (every element a word)."""
+        if len(self.segs) == 1 and self.segs[0].kind == "expand" and self.segs[0].name \
+                and self.segs[0].quoted and self.segs[0].subscript == "@":
             return self.segs[0]
         return None
 
@@ -659,12 +668,14 @@ class _Lexer:
         text = s[start:stop]
         command = text.startswith(("$(", "`")) and not text.startswith("$((") or \
             text.startswith(("<(", ">("))
-        name = ""
-        match = re.fullmatch(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})",
-                             text)
+        name = subscript = ""
+        match = re.fullmatch(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)"
+                             r"(?:\[([@*])\])?\})", text)
         if match:
             name = match.group(1) or match.group(2)
-        return Seg("expand", text, start, stop, name=name, quoted=quoted, command=command)
+            subscript = match.group(3) or ""
+        return Seg("expand", text, start, stop, name=name, quoted=quoted, command=command,
+                   subscript=subscript)
 
     def _double(self, segs: list[Seg]) -> None:
         s = self.s

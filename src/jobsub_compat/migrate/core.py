@@ -289,6 +289,20 @@ def _negatives_as_written(argv: list[str], target: list[str]) -> list[str]:
     return out
 
 
+def _protected(words: list[str]) -> list[str]:
+    """Words with blanks in one pair of single quotes (after `--option=`): jobsub_lite's
+    quote layer takes the pair off, and the legacy re-split (the drop-in's, if it still
+    reads the script) keeps the word whole. Words that hold quotes or backslashes are
+    left as they are."""
+    out = []
+    for word in words:
+        if any(c in word for c in " \t") and "'" not in word and "\\" not in word:
+            option, eq, value = word.partition("=")
+            word = f"{option}='{value}'" if eq and option.startswith("-") else f"'{word}'"
+        out.append(word)
+    return out
+
+
 def assess(command: str, argv: list[str]) -> Assessment:
     """Translate one call and decide its rewrite (argv excludes the command word)."""
     result = Assessment(command, argv)
@@ -303,8 +317,8 @@ def assess(command: str, argv: list[str]) -> Assessment:
     target = _negatives_as_written(argv, plan.backend_argv[1:])
     final = plan
     if lite_reading(target) != lite_reading(argv):
-        for exact in (False, True):
-            edits, new = _merge(command, argv, target, exact)
+        for exact, words in ((False, target), (True, target), (True, _protected(target))):
+            edits, new = _merge(command, argv, words, exact)
             again = _safe_translate(command, new)
             if (_why_not(command, new, again) is None
                     and lite_reading(_negatives_as_written(new, again.backend_argv[1:]))

@@ -95,6 +95,11 @@ class Strings:
             self._run_at.add(command.start)
             self.runs.append(Run(command, "split", only.name, only, words[1:]))
             return
+        array = first.only_array()
+        if array is not None and self._holds_dropin(array, command):
+            self._run_at.add(command.start)
+            self.runs.append(Run(command, "array", array.name, array, words[1:]))
+            return
         program = (first.keyword() or "").rsplit("/", 1)[-1]
         if program == "eval" and len(words) > 1:
             segs = [s for w in words[1:] for s in w.segs if s.kind == "expand" and s.name]
@@ -122,6 +127,13 @@ class Strings:
             if definition is None or definition.assignment is None:
                 continue
             found = definition.assignment
+            if found.array is not None:
+                head_word = found.array[0] if found.array else None
+                if head_word is None:
+                    continue
+                if head_word.literal and _command_name(head_word.value.rsplit("/", 1)[-1]):
+                    return True
+                continue
             head = found.value[0] if found.value else None
             if head is not None and head.kind == "expand" and head.name and depth < 6:
                 if self._holds_dropin(head, found.command, found, depth + 1):
@@ -164,25 +176,28 @@ def _leading_text(segs: list[Seg]) -> str | None:
 
 # --- building the words of a scenario -----------------------------------------------------
 
-SEPARATOR = Atom(" ", None, "separator", None)
+SEPARATOR = Atom(" ", None, "separator", None, splits=True)
 
 
 def build(strings: Strings, run: Run, scenario: Scenario) -> Expanded:
     out = Expanded([])
     expander = strings.expander
-    if run.kind in ("split", "eval"):
+    if run.kind in ("split", "eval", "array"):
         assert run.seg is not None
         expander._expansion(run.seg, None, run.command, scenario, out, 0)
-        if run.kind == "split":
+        if run.kind != "array":  # the value is split on blanks (eval: read again)
+            for atom in out.atoms:
+                atom.splits = atom.splits or (atom.char in " \t\n" and atom.kind != "expand")
+        if run.kind != "eval":
             for word in run.words:
                 out.atoms.append(SEPARATOR)
-                _word_atoms(expander, word, run.command, scenario, out)
+                expander.word(word, None, run.command, scenario, out)
         return out
     previous = run.name_word
     for word in run.words:
         out.atoms.append(_separator(strings, previous, word) if out.atoms or previous
                          else SEPARATOR)
-        _word_atoms(expander, word, run.command, scenario, out)
+        expander.word(word, None, run.command, scenario, out)
         previous = word
     return out
 
@@ -195,38 +210,15 @@ def _separator(strings: Strings, before: Word | None, after: Word) -> Atom:
     gap = strings.script.text[before.end:after.start]
     if not re.fullmatch(r"(?:[ \t]|\\\n)+", gap):
         return SEPARATOR
-    return Atom(" ", None, "separator", None, Seg("plain", gap, before.end, after.start))
-
-
-def _word_atoms(expander: Expander, word: Word, where: Command, scenario: Scenario,
-                out: Expanded) -> None:
-    """One shell word of a command line: its literal characters (where written), and its
-    expansions; an unquoted expansion alone in its word splits into words."""
-    only = word.only_expansion()
-    if only is not None:
-        expander._expansion(only, None, where, scenario, out, 0)
-        return
-    for seg in word.segs:
-        if seg.kind in ("plain", "single", "double"):
-            for j, char in enumerate(seg.text):
-                out.atoms.append(Atom(char, seg.start + j, seg.kind, None, seg))
-        elif seg.kind == "escape":
-            out.atoms.append(Atom(seg.text, None, "escape", None, seg))
-        else:
-            start = len(out.atoms)
-            expander._expansion(seg, None, where, scenario, out, 0)
-            for atom in out.atoms[start:]:  # a value inside a word stays in it
-                if atom.char in " \t\n" and atom.kind != "expand":
-                    atom.kind = "glued"
+    return Atom(" ", None, "separator", None, Seg("plain", gap, before.end, after.start),
+                splits=True)
 
 
 def split_words(atoms: list[Atom]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = None
     for k, atom in enumerate(atoms):
-        blank = atom.kind == "separator" or (atom.char in " \t\n" and atom.kind not in (
-            "expand", "glued"))
-        if blank:
+        if atom.splits:
             if start is not None:
                 spans.append((start, k))
                 start = None
@@ -251,6 +243,7 @@ class _Result:
     problem: Optional[tuple[int, str, str]] = None  # (offset, code, message)
     command: str = ""
     by_hand: str = ""
+    unplaced: list[Unplaced] = field(default_factory=list)
 
 
 def analyse(scan: ShellScan, strings: Strings, run: Run, write: bool = True) -> _Result:
@@ -331,7 +324,7 @@ def analyse(scan: ShellScan, strings: Strings, run: Run, write: bool = True) -> 
         result.outcomes.append(Outcome(scenario.key, command, argv, target))
         result.assessments.append(assessment)
         if write and assessment.new is not None:
-            edits = _file_edits(scan, run, atoms, words, assessment.edits)
+            edits = _file_edits(scan, run, atoms, words, assessment.edits, result.unplaced)
             if isinstance(edits, str):
                 result.problem = (where, CANNOT_WRITE, f"{command}: {edits}; rewrite it by "
                                   f"hand{_by_hand(run, command, assessment.new)}")
@@ -466,7 +459,7 @@ def _written(word: str, atoms: list[Atom], kind: str, run: Run, owner: Optional[
         else:
             parts.append((False, char))
     out = ""
-    if owner is None and run.kind == "line":  # a word of a command line
+    if (owner is None and run.kind == "line") or run.kind == "array":  # a shell word
         for expansion, text in parts:
             if expansion:
                 quoted = any(a.seg is not None and a.seg.text == text and a.seg.quoted
@@ -496,10 +489,35 @@ def _quote_in(text: str, kind: str) -> str:
     return "".join(c if _SAFE.fullmatch(c) else "\\" + c for c in text)
 
 
+def _joined(edits: list[tuple[int, int, list[str]]]) -> list[tuple[int, int, list[str]]]:
+    """A replacement and the deletions right after it as one edit."""
+    out: list[tuple[int, int, list[str]]] = []
+    for i1, i2, new in edits:
+        if out and not new and out[-1][1] == i1 and out[-1][2]:
+            out[-1] = (out[-1][0], i2, out[-1][2])
+        else:
+            out.append((i1, i2, new))
+    return out
+
+
+@dataclass
+class Unplaced:
+    """New words a string split on blanks cannot hold, and the place they go."""
+
+    start: int
+    end: int
+    owner: Optional[Assignment]
+    words: list[str]
+    atoms: list[Atom]
+
+
 def _file_edits(scan: ShellScan, run: Run, atoms: list[Atom], words: list[tuple[int, int]],
-                edits: list[tuple[int, int, list[str]]]) -> list[Edit] | str:
+                edits: list[tuple[int, int, list[str]]],
+                unplaced: Optional[list[Unplaced]] = None) -> list[Edit] | str:
     out: list[Edit] = []
     embed = scan.source.embed
+    if run.kind == "split" and any(any(c in w for c in " \t") for _, _, n in edits for w in n):
+        edits = _joined(edits)  # one word made of several: one place to write it
     for i1, i2, new in edits:
         if i1 < i2:
             lo, hi = words[i1][0], words[i2 - 1][1]
@@ -525,6 +543,11 @@ def _file_edits(scan: ShellScan, run: Run, atoms: list[Atom], words: list[tuple[
                 out.append(_placed(scan, start, end, ""))
                 continue
             texts = [_written(x, atoms[lo:hi], kind, run, owner) for x in new]
+            if any(t is None for t in texts) and unplaced is not None and run.kind == "split" \
+                    and all(_written(x.replace(" ", "_").replace("\t", "_"), atoms[lo:hi],
+                                     kind, run, owner) is not None for x in new):
+                unplaced.append(Unplaced(start, end, owner, new, atoms[lo:hi]))
+                continue
             if any(t is None for t in texts):
                 bad = next(x for x, t in zip(new, texts) if t is None)
                 return (f"the jobsub_lite word {bad!r} needs quoting or blanks, which a string "
@@ -629,6 +652,16 @@ def migrate_run(scan: ShellScan, strings: Strings, run: Run, index: int) -> None
         return
     if not result.outcomes:
         return
+    if result.unplaced:  # words with blanks: the string becomes a bash array
+        from .arrays import convert
+
+        converted = convert(scan, strings, run, result)
+        if isinstance(converted, str):
+            hand = _by_hand(run, result.command, result.outcomes[0].target)
+            work.report(line, CANNOT_WRITE, f"{result.command}: {converted}; rewrite it by "
+                        f"hand{hand}")
+            return
+        result.edits = converted
     if result.edits:
         problem = _verify(scan, run, index, result)
         if problem:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from .bash import Assignment, Command, Script, Seg
+from .bash import Assignment, Command, Script, Seg, Word
 from .shell import placeholder
 
 MAX_DEPTH = 64  # a command string appended to line by line is as deep as its lines
@@ -50,6 +50,7 @@ class Atom:
     kind: str
     owner: Optional[Assignment]
     seg: Optional[Seg] = None
+    splits: bool = False  # a blank that ends a word
 
 
 @dataclass
@@ -174,9 +175,11 @@ class Expander:
         found = self.definitions.reaching(seg.name, at, where.block, where.function)
         if len(found) > MAX_ALTERNATIVES or not any(d is not None for d in found):
             return None
-        if any(d is not None and (d.assignment is None or d.assignment.array is not None)
-               for d in found):
-            return None
+        arrays = {d.assignment.array is not None for d in found
+                  if d is not None and d.assignment is not None}
+        if any(d is not None and d.assignment is None for d in found) or \
+                arrays != {bool(seg.subscript)}:
+            return None  # a run-time value, or a string read as an array (or the reverse)
         # the one that always runs first (the initial value), then the others; the
         # environment's value last
         ordered = [d for d in reversed(found) if d is not None]
@@ -201,9 +204,40 @@ class Expander:
         assert found is not None
         if found.append:  # NAME+=...: what it had, then this
             previous = Seg("expand", f"${{{found.name}}}", found.start, found.start,
-                           name=found.name)
+                           name=found.name, subscript=seg.subscript, quoted=seg.quoted)
             self._expansion(previous, owner, found.command, scenario, out, depth + 1)
-        self.expand(found.value, found, found.command, scenario, out, depth + 1)
+        if found.array is None:
+            self.expand(found.value, found, found.command, scenario, out, depth + 1)
+            return
+        for word in found.array:  # each element a word of its own
+            if out.atoms:
+                out.atoms.append(Atom(" ", None, "separator", None, splits=True))
+            self.word(word, found, found.command, scenario, out, depth + 1)
+
+    def word(self, word: Word, owner: Optional[Assignment], where: Command,
+             scenario: Scenario, out: Expanded, depth: int = 0) -> None:
+        """One shell word: its literal characters (where written), and its expansions; an
+        unquoted expansion alone in its word splits into words, "${NAME[@]}" into its
+        elements."""
+        only = word.only_expansion() or word.only_array()
+        if only is not None:
+            start = len(out.atoms)
+            self._expansion(only, owner, where, scenario, out, depth)
+            if not only.subscript:
+                for atom in out.atoms[start:]:
+                    atom.splits = atom.splits or (atom.char in " \t\n" and atom.kind != "expand")
+            return
+        for seg in word.segs:
+            if seg.kind in ("plain", "single", "double"):
+                for j, char in enumerate(seg.text):
+                    out.atoms.append(Atom(char, seg.start + j, seg.kind, owner, seg))
+            elif seg.kind == "escape":
+                out.atoms.append(Atom(seg.text, None, "escape", owner, seg))
+            else:
+                start = len(out.atoms)
+                self._expansion(seg, owner, where, scenario, out, depth)
+                for atom in out.atoms[start:]:  # a value inside a word stays in it
+                    atom.splits = False
 
 
 def scenarios(expand: Callable[[Scenario], Expanded]
@@ -216,8 +250,17 @@ def scenarios(expand: Callable[[Scenario], Expanded]
     out = [(baseline, first)]
     queue: list[tuple[Scenario, Expanded, set[tuple[str, int]]]] = [(baseline, first, set())]
     done: set[tuple[tuple[tuple[str, int], int], ...]] = {()}
+    ordinals: dict[tuple[str, int], int] = {}  # a use's place among the uses of its name
+
+    def key_of(choices: dict[tuple[str, int], int]) -> str:
+        for name, use in sorted(choices, key=lambda k: k[1]):
+            ordinals.setdefault((name, use), sum(1 for n, _ in ordinals if n == name))
+        return " ".join(sorted(f"{n}#{ordinals[(n, u)]}={c}" for (n, u), c in choices.items()))
+
     while queue:
         scenario, result, before = queue.pop(0)
+        for name, use, _ in result.seen:
+            ordinals.setdefault((name, use), sum(1 for n, _ in ordinals if n == name))
         uses = {(name, use) for name, use, _ in result.seen}
         for name, use, count in result.seen:
             if (name, use) in before or (name, use) in scenario.choices:
@@ -229,8 +272,7 @@ def scenarios(expand: Callable[[Scenario], Expanded]
                 if key in done:
                     continue
                 done.add(key)
-                new = Scenario(choices, " ".join(f"{n}@{u}={c}" for (n, u), c
-                                                 in sorted(choices.items())))
+                new = Scenario(choices, key_of(choices))
                 expanded = expand(new)
                 out.append((new, expanded))
                 if len(out) > MAX_SCENARIOS:
