@@ -92,6 +92,10 @@ BASH_FIXES = [
                  id="variable-words-kept"),
     pytest.param('jobsub_submit -G gm2 --jobsub-server=https://x -f "$IN" file://$PWD/x.sh\n',
                  'jobsub_submit -G gm2 -f "$IN" file://$PWD/x.sh\n', id="variable-server-dropped"),
+    # a bare number is seconds to the legacy client: the unit is written when it is one
+    pytest.param("jobsub_submit -G gm2 -M --expected-lifetime=$L file:///x.sh\n",
+                 "jobsub_submit -G gm2 --mail_always --expected-lifetime=$L$(case ${L} in "
+                 "''|*[!0-9]*) ;; *) echo s;; esac) file:///x.sh\n", id="unit-of-a-run-time-value"),
 ]
 
 CMD_FIXES = [
@@ -164,8 +168,6 @@ BASH_NOOP = [
 BASH_REPORTS = [
     pytest.param("jobsub_submit -G gm2 -f /pnfs/*.fcl file:///x.sh\n", ["1: [JCM01]"],
                  id="file-pattern"),
-    pytest.param("jobsub_submit -G gm2 -M --expected-lifetime=$L file:///x.sh\n",
-                 ["1: [JCM01]"], id="value-decides-the-translation"),
     pytest.param("jobsub_submit -G gm2 $OPTS -M file:///x.sh\n", ["1: [JCM01]"],
                  id="options-from-a-variable"),
     pytest.param('CMD="jobsub_submit -G gm2 -M file:///x.sh"\nIFS=,\n$CMD\n', ["3: [JCM06]"],
@@ -547,7 +549,7 @@ def test_default_is_a_diff_and_a_summary(tmp_path: Path, capsys: pytest.CaptureF
                                          ) -> None:
     script = tmp_path / "s.sh"
     script.write_text("#!/bin/bash\njobsub_submit -G gm2 -M file:///x.sh\n"
-                      "jobsub_submit -G gm2 --timeout=$T file:///x.sh\n")
+                      "jobsub_submit -G gm2 $OPTS -q file:///x.sh\n")
     before = script.read_text()
     status, out, err = run_main(capsys, str(script))
     assert status == 1
@@ -556,7 +558,7 @@ def test_default_is_a_diff_and_a_summary(tmp_path: Path, capsys: pytest.CaptureF
     assert "-jobsub_submit -G gm2 -M file:///x.sh" in out.splitlines()
     assert "+jobsub_submit -G gm2 --mail_always file:///x.sh" in out.splitlines()
     lines = err.splitlines()
-    assert lines[0].startswith(f"{script}:3: [JCM01] jobsub_submit: its words use $T")
+    assert lines[0].startswith(f"{script}:3: [JCM01] jobsub_submit: its words use $OPTS")
     assert lines[-1] == ("jobsub-compat migrate: 1 file(s) read, 1 would change, 1 call(s) "
                          "rewritten (JC104 x1); 1 place(s) need a person (JCM01 x1).")
 

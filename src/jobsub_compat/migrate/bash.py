@@ -213,6 +213,7 @@ class Script:
         self.functions: dict[str, tuple[int, int]] = {}  # name -> body span
         self.ifs_functions: set[str] = set()  # functions that set IFS for their caller
         self.loop_variables: list[tuple[str, int]] = []  # for NAME in ...: (name, offset)
+        self.exhaustive: list[tuple[tuple[int, ...], list[tuple[int, ...]]]] = []  # if/else
         self._ids = 0
         root = self.tree.root_node
         if root.has_error:
@@ -318,39 +319,46 @@ class Script:
         return any(a.name == "IFS" and a.local for c in self.commands if c.function == function
                    for a in c.assignments)
 
-    def _if(self, node: Any, block: tuple[int, ...], function: str, state: State) -> State:
+    def _if(self, node: Any, block: tuple[int, ...], function: str, state: State,
+            branches: list[tuple[int, ...]] | None = None) -> State:
+        top = branches is None
+        branches = [] if branches is None else branches
         condition = block + (self._new(),)
         body: list[Any] = []
         out: State | None = None
         seen_then = False
+        has_else = False
+        then_block = block + (self._new(),)
+        branches.append(then_block)
         for child in node.children:
             if child.type == "then":
                 seen_then = True
                 continue
             if not child.is_named or child.type == "comment":
                 continue
-            if child.type in ("elif_clause", "else_clause"):
-                branch = self._clause(child, block, function, state.copy())
+            if child.type == "else_clause":
+                has_else = True
+                else_block = block + (self._new(),)
+                branches.append(else_block)
+                branch = self._statements(child, else_block, function, state.copy())
+                out = branch if out is None else out.join(branch)
+                continue
+            if child.type == "elif_clause":
+                branch = self._if(child, block, function, state.copy(), branches)
                 out = branch if out is None else out.join(branch)
                 continue
             if not seen_then:
                 state = self._statement(child, condition, function, state)
             else:
                 body.append(child)
-        then_block = block + (self._new(),)
         then_state = state.copy()
         for child in body:
             then_state = self._statement(child, then_block, function, then_state,
                                          alone=len(body) == 1)
-        has_else = any(c.type == "else_clause" for c in node.children)
         out = then_state if out is None else out.join(then_state)
-        return out if has_else else out.join(state)
-
-    def _clause(self, node: Any, block: tuple[int, ...], function: str,
-                state: State) -> State:
-        if node.type == "else_clause":
-            return self._statements(node, block + (self._new(),), function, state)
-        return self._if(node, block, function, state)  # elif: condition, then, else...
+        if top and any(c.type == "else_clause" for c in node.children):
+            self.exhaustive.append((block, branches))  # one of them always runs
+        return out if has_else or not top else out.join(state)
 
     def _loop(self, node: Any, block: tuple[int, ...], function: str, state: State) -> State:
         head = block + (self._new(),)

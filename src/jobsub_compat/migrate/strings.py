@@ -30,6 +30,7 @@ from .core import (
     CANNOT_WRITE,
     IN_STRING,
     NON_LITERAL,
+    REFUSED,
     UNMODELED,
     UNSTABLE,
     Assessment,
@@ -68,6 +69,7 @@ class Outcome:
     command: str
     argv: list[str]
     target: list[str]
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class Strings:
@@ -258,6 +260,7 @@ def analyse(scan: ShellScan, strings: Strings, run: Run, write: bool = True) -> 
                           "it by hand.")
         return result
     state = run.command.state
+    unread: Optional[tuple[int, str, str]] = None
     for scenario, expanded in found:
         atoms = expanded.atoms
         if run.kind == "eval":
@@ -291,7 +294,8 @@ def analyse(scan: ShellScan, strings: Strings, run: Run, write: bool = True) -> 
         result.command = command
         argv = [_text(atoms[a:b]) for a, b in words]
         noglob = state is not None and state.noglob is True
-        globbed = [x for (a, b), x in zip(words, argv) if not noglob and any(
+        globbed = [x for (a, b), x in zip(words, argv) if not noglob and not x.startswith(
+            "-") and any(
             atom.char in "*?[" and atom.kind in ("plain", "double", "single") and (
                 run.kind != "line" or atom.kind == "plain") for atom in atoms[a:b])]
         if globbed:
@@ -305,23 +309,35 @@ def analyse(scan: ShellScan, strings: Strings, run: Run, write: bool = True) -> 
             code, message = assessment.problem
             if _mentions_placeholder(message):  # about a run-time value
                 names = _names([s.text for s in expanded.opaque])
-                codes = _trial_codes(command, [_sample(x, "X") for x in argv])
+                codes = _trial_codes(command, [_sample(x, "X", {}) for x in argv])
                 result.problem = (where, NON_LITERAL, _non_literal(
                     command, f"its words use {names}", codes))
                 return result
+            if code == REFUSED and "[JC" not in message:
+                # the legacy client could not have read the line in this branch either (a
+                # value left empty, say): it submits nothing, in both worlds
+                unread = unread or (where, code, message + _where(run, scenario, expanded))
+                continue
             result.problem = (where, code, message + _where(run, scenario, expanded))
             return result
         target = assessment.new if assessment.new is not None else argv
+        units = strings.expander.units
         if expanded.opaque:
-            dependent = _value_dependent(command, argv, target)
-            if dependent:
+            dependent = _value_dependent(command, argv, target, units)
+            guards = [_unit_guard(scan, command, argv, word, atoms, units, expanded.outer)
+                      for word in dependent]
+            if dependent and (not write or any(g is None for g in guards)):
                 names = _names([s.text for s in expanded.opaque])
-                codes = [c for c in _trial_codes(command, [_sample(x, "1") for x in argv])]
+                codes = _trial_codes(command, [_sample(x, "1", units) for x in argv])
+                shown = _shown(dependent[0], atoms)
                 result.problem = (where, NON_LITERAL, _non_literal(
                     command, f"its words use {names}, and what the drop-in makes of "
-                    f"{dependent!r} depends on its value", codes))
+                    f"{shown!r} depends on its value", codes))
                 return result
-        result.outcomes.append(Outcome(scenario.key, command, argv, target))
+            for guard in guards:
+                if guard is not None and guard not in result.edits:
+                    result.edits.append(guard)
+        result.outcomes.append(Outcome(scenario.key, command, argv, target, dict(units)))
         result.assessments.append(assessment)
         if write and assessment.new is not None:
             edits = _file_edits(scan, run, atoms, words, assessment.edits, result.unplaced)
@@ -332,6 +348,8 @@ def analyse(scan: ShellScan, strings: Strings, run: Run, write: bool = True) -> 
             for edit in edits:
                 if edit not in result.edits:
                     result.edits.append(edit)
+    if unread and not result.outcomes:
+        result.problem = unread
     return result
 
 
@@ -357,25 +375,78 @@ def _mentions_placeholder(message: str) -> bool:
         _PLACEHOLDER_REPR.search(message))
 
 
-def _sample(word: str, value: str) -> str:
-    return "".join(value if 0xE000 <= ord(c) < 0xF800 else c for c in word)
+def _sample(word: str, value: str, units: dict[str, tuple[str, str]],
+            only: str = "", other: str = "x") -> str:
+    """A word with its run-time values set to `value` (only the placeholder `only`, when
+    given; the others `other`); a unit guard gives its unit after a bare number."""
+    out = ""
+    for char in word:
+        if char in units:
+            base = value if not only or units[char][0] == only else other
+            out += units[char][1] if base.isdigit() else ""
+        elif 0xE000 <= ord(char) < 0xF800:
+            out += value if not only or char == only else other
+        else:
+            out += char
+    return out
 
 
-def _value_dependent(command: str, argv: list[str], target: list[str]) -> str:
-    """The first legacy word whose translation depends on the run-time values in it."""
+def _value_dependent(command: str, argv: list[str], target: list[str],
+                     units: dict[str, tuple[str, str]]) -> list[str]:
+    """The legacy words whose translation depends on the run-time values in them."""
     for value in _SAMPLES:
-        sampled = [_sample(x, value) for x in argv]
+        sampled = [_sample(x, value, units) for x in argv]
         again = assess(command, sampled)
         if again.problem or again.skip:
             continue
         got = again.new if again.new is not None else sampled
-        if lite_reading(got) != lite_reading([_sample(x, value) for x in target]):
-            for word in argv:
-                if _sample(word, value) not in got and any(0xE000 <= ord(c) < 0xF800
-                                                           for c in word):
-                    return word
-            return " ".join(argv)
-    return ""
+        if lite_reading(got) != lite_reading([_sample(x, value, units) for x in target]):
+            found = [w for w in argv if _sample(w, value, units) not in got and any(
+                0xE000 <= ord(c) < 0xF800 for c in w)]
+            return found or [" ".join(argv)]
+    return []
+
+
+def _unit_guard(scan: ShellScan, command: str, argv: list[str], word: str,
+                atoms: list[Atom], units: dict[str, tuple[str, str]],
+                outer: dict[str, Seg]) -> Optional[Edit]:
+    """The edit that makes a run-time value carry the unit the translator writes after a
+    bare number (`--timeout $T` -> `--timeout $T$(case $T in ...)`), or None when the
+    value's translation depends on it another way."""
+    from .values import unit_guard
+
+    mine = [c for c in word if 0xE000 <= ord(c) < 0xF800 and c not in units]
+    if len(mine) != 1 or any(c in units and units[c][0] == mine[0] for c in word):
+        return None
+    char = mine[0]
+    sampled = [_sample(x, "1", units, char) for x in argv]
+    again = assess(command, sampled)
+    word_again = assess(command, [_sample(x, "x", units, char) for x in argv])
+    if again.problem or again.new is None or word_again.problem:
+        return None
+    before = sampled[argv.index(word)]
+    other = word_again.new if word_again.new is not None else []
+    found = [w for w in again.new if w not in other and w not in sampled]
+    if len(found) != 1 or not before or before.count("1") != 1:
+        return None
+    head, _, tail = before.partition("1")
+    unit = found[0][len(head) + 1:len(found[0]) - len(tail) if tail else None]
+    if found[0] != head + "1" + unit + tail or not unit.isalpha():
+        return None
+    atom = next((a for a in atoms if a.char == char), None)
+    seg = outer.get(char) or (atom.seg if atom is not None else None)
+    if seg is None or not seg.name:
+        return None
+    span = scan.source.span(seg.end, seg.end)
+    if span is None:
+        return None
+    return span[0], span[1], unit_guard(seg.name, unit)
+
+
+def _shown(word: str, atoms: list[Atom]) -> str:
+    """A word with its run-time values written as the expansions they are."""
+    sources = {a.char: a.seg.text for a in atoms if a.kind == "expand" and a.seg is not None}
+    return "".join(sources.get(c, c) for c in word)
 
 
 def _eval_words(atoms: list[Atom]) -> tuple[list[Atom], Optional[list[tuple[int, int]]]]:
@@ -760,12 +831,26 @@ def _verify(scan: ShellScan, run: Run, index: int, result: _Result) -> str:
         before = old.get(outcome.key)
         if before is None:
             continue
-        if lite_reading(outcome.argv) != lite_reading(before.target):
-            return (f"the rewritten words ({shlex.join(outcome.argv)}) are not what the legacy "
-                    f"line meant ({shlex.join(before.target)})")
         if lite_reading(outcome.target) != lite_reading(outcome.argv):
             return "the rewritten words would be rewritten again"
+        for value in _SAMPLES if any(_mentions_placeholder(w) for w in before.argv) else ("",):
+            meant = _meant(before, value)
+            got = [_sample(w, value, outcome.units) for w in outcome.argv]
+            if meant is not None and lite_reading(got) != lite_reading(meant):
+                return (f"the rewritten words ({shlex.join(got)}) are not what the legacy "
+                        f"line meant ({shlex.join(meant)})")
     return ""
+
+
+def _meant(outcome: Outcome, value: str) -> Optional[list[str]]:
+    """What jobsub_lite gets for the legacy words of a scenario, run-time values set."""
+    if not value:
+        return outcome.target
+    sampled = [_sample(w, value, outcome.units) for w in outcome.argv]
+    again = assess(outcome.command, sampled)
+    if again.problem or again.skip:
+        return None
+    return again.new if again.new is not None else sampled
 
 
 def command_line(scan: ShellScan, command: str, name_word: Word, words: list[Word],

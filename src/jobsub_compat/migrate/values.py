@@ -18,11 +18,22 @@ translator passes through as it would a plain value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .bash import Assignment, Command, Script, Seg, Word
 from .shell import placeholder
+
+# The unit that migrate writes after a value that may be a bare number (the translator
+# writes the unit out; the script's value is only known at run time): `$T$(case ...)`.
+UNIT_GUARD = re.compile(r"\$\(case \$\{?([A-Za-z_]\w*)\}? in ''\|\*\[!0-9\]\*\) ;; \*\) "
+                        r"echo ([A-Za-z]+);; esac\)")
+
+
+def unit_guard(name: str, unit: str) -> str:
+    return f"$(case ${{{name}}} in ''|*[!0-9]*) ;; *) echo {unit};; esac)"
+
 
 MAX_DEPTH = 64  # a command string appended to line by line is as deep as its lines
 MAX_ALTERNATIVES = 12
@@ -64,6 +75,8 @@ class Expanded:
     atoms: list[Atom]
     seen: list[tuple[str, int, int]] = field(default_factory=list)  # (name, use, n alts)
     opaque: list[Seg] = field(default_factory=list)  # run-time values, in order
+    # the outermost $NAME whose whole value is one run-time value: placeholder -> its seg
+    outer: dict[str, Seg] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -107,8 +120,18 @@ class Definitions:
             out.append(definition)
             if block[:len(definition.block)] == definition.block:
                 return out  # always runs before the use (an append: on what came before)
+            if self._covered(out, block):
+                return out  # every branch of an if/else assigns it
         out.append(None)
         return out
+
+    def _covered(self, found: list[Optional[Definition]], block: tuple[int, ...]) -> bool:
+        blocks = {d.block for d in found if d is not None and d.assignment is not None
+                  and not d.assignment.append}
+        for parent, branches in self.script.exhaustive:
+            if block[:len(parent)] == parent and all(b in blocks for b in branches):
+                return True
+        return False
 
 
 def _run_time_names(command: Command) -> list[str]:
@@ -141,9 +164,12 @@ class Expander:
     def __init__(self, definitions: Definitions) -> None:
         self.definitions = definitions
         self._placeholders: dict[tuple[int, int], str] = {}
+        self.units: dict[str, tuple[str, str]] = {}  # unit guard -> (its value's, unit)
+        self._last: Optional[tuple[str, list[Atom]]] = None  # the last $NAME and its atoms
 
     def fresh(self) -> None:
         self._placeholders.clear()
+        self.units.clear()
 
     def placeholder_for(self, seg: Seg, owner: Optional[Assignment]) -> str:
         key = (seg.start, id(owner))
@@ -188,10 +214,37 @@ class Expander:
     def _expansion(self, seg: Seg, owner: Optional[Assignment], where: Command,
                    scenario: Scenario, out: Expanded, depth: int) -> None:
         alternatives = self.alternatives(seg, owner, where) if depth < MAX_DEPTH else None
+        guard = UNIT_GUARD.fullmatch(seg.text) if seg.command else None
+        if guard and self._last is not None and self._last[0] == guard.group(1):
+            made = self._last[1]  # what the $NAME right before it gave
+            if len(made) == 1 and made[0].kind == "expand":
+                char = self.placeholder_for(seg, owner)
+                self.units[char] = (made[0].char, guard.group(2))
+                out.atoms.append(Atom(char, None, "expand", owner, seg))
+            elif made and all(a.kind != "expand" for a in made):
+                if "".join(a.char for a in made).isdigit():
+                    for char in guard.group(2):
+                        out.atoms.append(Atom(char, None, "escape", owner, seg))
+            elif made:
+                out.opaque.append(seg)
+                out.atoms.append(Atom(self.placeholder_for(seg, owner), None, "expand",
+                                      owner, seg))
+            return
         if alternatives is None:
             out.opaque.append(seg)
             out.atoms.append(Atom(self.placeholder_for(seg, owner), None, "expand", owner, seg))
+            self._last = (seg.name, out.atoms[-1:])
             return
+        start = len(out.atoms)
+        self._chosen(seg, owner, where, scenario, out, depth, alternatives)
+        made = out.atoms[start:]
+        if len(made) == 1 and made[0].kind == "expand" and seg.name and not seg.subscript:
+            out.outer[made[0].char] = seg
+        self._last = (seg.name, made)
+
+    def _chosen(self, seg: Seg, owner: Optional[Assignment], where: Command,
+                scenario: Scenario, out: Expanded, depth: int,
+                alternatives: list[Optional[Definition]]) -> None:
         key = (seg.name, seg.start)
         choice = scenario.choices.get(key, 0)
         out.seen.append((seg.name, seg.start, len(alternatives)))
