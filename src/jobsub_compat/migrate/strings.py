@@ -401,7 +401,10 @@ def _value_dependent(command: str, argv: list[str], target: list[str],
             continue
         got = again.new if again.new is not None else sampled
         if lite_reading(got) != lite_reading([_sample(x, value, units) for x in target]):
-            found = [w for w in argv if _sample(w, value, units) not in got and any(
+            matcher = difflib.SequenceMatcher(None, sampled, got, autojunk=False)
+            changed = {k for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal"
+                       for k in range(i1, i2)}
+            found = [w for k, w in enumerate(argv) if k in changed and any(
                 0xE000 <= ord(c) < 0xF800 for c in w)]
             return found or [" ".join(argv)]
     return []
@@ -560,6 +563,61 @@ def _quote_in(text: str, kind: str) -> str:
     return "".join(c if _SAFE.fullmatch(c) else "\\" + c for c in text)
 
 
+_LIFT = 0xF700  # stands for a variable's value inside the words being rewritten
+
+
+def _lifted(atoms: list[Atom], new: list[str]) -> Optional[tuple[list[Atom], list[str]]]:
+    """The atoms with each variable's value inside them as one atom of the expansion it
+    came through (written where the others are), and the new words with those values
+    the same atoms; None when a value itself changes or they are written in no one
+    place."""
+    candidates = [atoms[0].owner] + [o for o, _ in atoms[0].via]
+    for owner in candidates:
+        out: list[Atom] = []
+        runs: list[tuple[int, int, str]] = []  # old text span -> lifted char
+        at = 0
+        ok = True
+        k = 0
+        while k < len(atoms):
+            atom = atoms[k]
+            if atom.owner is owner:
+                out.append(atom)
+                at += 1
+                k += 1
+                continue
+            wrap = next((seg for o, seg in atom.via if o is owner), None)
+            if wrap is None:
+                ok = False
+                break
+            j = k
+            while j < len(atoms) and atoms[j].owner is not owner and any(
+                    s is wrap for _, s in atoms[j].via):
+                j += 1
+            char = chr(_LIFT + len(runs))
+            runs.append((at, at + (j - k), char))
+            out.append(Atom(char, None, "expand", owner, wrap))
+            at += j - k
+            k = j
+        if not ok:
+            continue
+        old = "".join(a.char for a in atoms)
+        joined = "\0".join(new)
+        matcher = difflib.SequenceMatcher(None, old, joined, autojunk=False)
+        mapped = list(joined)
+        for start, end, char in runs:
+            block = next(((a, b) for a, b, size in matcher.get_matching_blocks()
+                          if a <= start and end <= a + size), None)
+            if block is None:
+                break
+            offset = block[1] + (start - block[0])
+            mapped[offset] = char
+            for p in range(offset + 1, offset + (end - start)):
+                mapped[p] = ""
+        else:
+            return out, "".join(mapped).split("\0")
+    return None
+
+
 def _joined(edits: list[tuple[int, int, list[str]]]) -> list[tuple[int, int, list[str]]]:
     """A replacement and the deletions right after it as one edit."""
     out: list[tuple[int, int, list[str]]] = []
@@ -606,6 +664,12 @@ def _file_edits(scan: ShellScan, run: Run, atoms: list[Atom], words: list[tuple[
                     for piece in pieces:
                         out += [_placed(scan, *x) for x in piece or []]
                     continue
+            here = atoms[lo:hi]
+            if region is None and new:  # values of variables inside: as their expansions
+                lifted = _lifted(here, new)
+                if lifted is not None:
+                    here, new = lifted
+                    region = _region(scan, here)
             if region is None:
                 return "the words to change are written across quotes, escapes or " \
                        "assignments, or in several places"
@@ -613,11 +677,11 @@ def _file_edits(scan: ShellScan, run: Run, atoms: list[Atom], words: list[tuple[
             if not new:
                 out.append(_placed(scan, start, end, ""))
                 continue
-            texts = [_written(x, atoms[lo:hi], kind, run, owner) for x in new]
+            texts = [_written(x, here, kind, run, owner) for x in new]
             if any(t is None for t in texts) and unplaced is not None and run.kind == "split" \
-                    and all(_written(x.replace(" ", "_").replace("\t", "_"), atoms[lo:hi],
+                    and all(_written(x.replace(" ", "_").replace("\t", "_"), here,
                                      kind, run, owner) is not None for x in new):
-                unplaced.append(Unplaced(start, end, owner, new, atoms[lo:hi]))
+                unplaced.append(Unplaced(start, end, owner, new, here))
                 continue
             if any(t is None for t in texts):
                 bad = next(x for x, t in zip(new, texts) if t is None)

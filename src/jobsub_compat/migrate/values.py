@@ -62,6 +62,8 @@ class Atom:
     owner: Optional[Assignment]
     seg: Optional[Seg] = None
     splits: bool = False  # a blank that ends a word
+    # the expansions it came through, innermost first: (where written, the expansion)
+    via: list[tuple[Optional[Assignment], Seg]] = field(default_factory=list)
 
 
 @dataclass
@@ -238,6 +240,8 @@ class Expander:
         start = len(out.atoms)
         self._chosen(seg, owner, where, scenario, out, depth, alternatives)
         made = out.atoms[start:]
+        for atom in made:
+            atom.via.append((owner, seg))
         if len(made) == 1 and made[0].kind == "expand" and seg.name and not seg.subscript:
             out.outer[made[0].char] = seg
         self._last = (seg.name, made)
