@@ -290,13 +290,13 @@ def _negatives_as_written(argv: list[str], target: list[str]) -> list[str]:
 
 
 def _protected(words: list[str]) -> list[str]:
-    """Words with blanks in one pair of single quotes (after `--option=`): jobsub_lite's
-    quote layer takes the pair off, and the legacy re-split (the drop-in's, if it still
-    reads the script) keeps the word whole. Words that hold quotes or backslashes are
-    left as they are."""
+    """Words with blanks or double quotes in one pair of single quotes (after
+    `--option=`): jobsub_lite's quote layer takes the pair off, and the legacy re-split (the
+    drop-in's, if it still reads the script) keeps the word whole and its double quotes.
+    Words that hold single quotes or backslashes are left as they are."""
     out = []
     for word in words:
-        if any(c in word for c in " \t") and "'" not in word and "\\" not in word:
+        if any(c in word for c in ' \t"') and "'" not in word and "\\" not in word:
             option, eq, value = word.partition("=")
             word = f"{option}='{value}'" if eq and option.startswith("-") else f"'{word}'"
         out.append(word)
