@@ -33,6 +33,7 @@ DAG_FILE = "JCM08"
 RUNTIME = "JCM09"
 JOB_ID_LINE = "JCM10"
 UNREADABLE = "JCM11"
+CREDENTIAL = "JCM12"
 
 CODES: dict[str, str] = {
     NON_LITERAL: "Words built from variables, command output or file patterns: what "
@@ -55,6 +56,9 @@ CODES: dict[str, str] = {
     JOB_ID_LINE: "The script reads the legacy `JobsubJobId of first job:` line, which "
     "jobsub_lite does not print; use `Use job id ID to retrieve output`.",
     UNREADABLE: "A file that cannot be read or parsed.",
+    CREDENTIAL: "An X.509 credential step (voms-proxy-*, kx509, cigetcert, "
+    "X509_USER_PROXY) whose token form cannot be written here; the message says what to "
+    "write.",
 }
 
 # Warnings about quoting that the rewrite settles: they need nobody once the line is stable.

@@ -31,6 +31,7 @@ from .core import (
 from .dag import _DAG_JOB, _DAG_TAGS
 
 if TYPE_CHECKING:
+    from .credentials import Credentials
     from .strings import Run, Strings
 
 _DECLARE = {"export", "local", "declare", "typeset", "readonly"}
@@ -95,6 +96,7 @@ class ShellScan:
         self.work, self.source = work, source
         self.mention = _mention_re()
         self.script: bash.Script | None = None
+        self.credentials: Credentials | None = None
 
     def line(self, offset: int) -> int:
         at = self.source.file_offset(offset)
@@ -111,12 +113,15 @@ class ShellScan:
             return
         self.script = script
         self.heredocs(script)
-        self.walk(script).finish()
+        self.walk(script, credentials=True).finish()
 
-    def walk(self, script: bash.Script) -> Strings:
+    def walk(self, script: bash.Script, credentials: bool = False) -> Strings:
+        from .credentials import Credentials
         from .strings import Strings  # strings.py builds on this module
 
         strings = Strings(self, script)
+        self.credentials = Credentials(self.work, script, self.line, self.source.span) \
+            if credentials else None
         for command in script.commands:
             self.command(command, strings)
         return strings
@@ -158,6 +163,8 @@ class ShellScan:
         for found in command.assignments:
             if any(_JOBID_TEXT in s.text for s in found.value):
                 self.work.report(self.line(found.start), JOB_ID_LINE, CODES[JOB_ID_LINE])
+        if self.credentials is not None and self.credentials.export(command):
+            return
         if command.declare or not words:
             strings.assign(command)
             if command.declare != "unset":
@@ -166,10 +173,12 @@ class ShellScan:
             return
         strings.uses(command, words)
         k = 0
-        while k < len(words) and words[k].keyword() in _WRAPPERS:
+        while k < len(words) and words[k].keyword() in _WRAPPERS | {".", "source"}:
             k += 1
         name_word = words[k] if k < len(words) else None
         if name_word is None:
+            return
+        if self.credentials is not None and self.credentials.command(command, k):
             return
         if name_word.keyword() == "env":
             k += 1
