@@ -77,9 +77,8 @@ def test_dry_run_needs_no_job_id(double_env: dict[str, str]) -> None:
 
 
 def test_lite_rejection_passes_its_status(double_env: dict[str, str]) -> None:
-    done = run(["-G", "gm2", "-l", "MyFlag==True", "file:///x.sh"], double_env)
-    assert done.returncode == 1
-    assert "Error: SyntaxError: in --lines 'MyFlag==True'" in done.stderr
+    done = run(["-G", "gm2", "file:///x.sh"], {**double_env, "JOBSUB_LITE_DOUBLE_EXIT": "3"})
+    assert done.returncode == 3
 
 
 def test_missing_backend(environ: dict[str, str], tmp_path: Path) -> None:

@@ -36,8 +36,10 @@ as written (not as re-split) is passed as written (JC205). Script arguments foll
 same contract: jobsub_lite joins them into the wrapper's command line, so bash re-splits
 them on the worker much as the legacy wrapper did. The one exception is a script argument
 jobsub_lite's parser would eat even after the executable (a first `--`, or an ambiguous
-abbreviation of one of its options such as `--mail`): it is written `-- --`, or in double
-quotes that the job's bash command line removes (JC213).
+abbreviation of one of its options such as `--mail`): it is written `-- --`, or with an
+empty pair of single quotes in front (`''--mail`), which jobsub_lite's parser takes for an
+argument, HTCondor's `arguments` line keeps (its old syntax refuses double quotes) and the
+job's bash command line removes (JC213).
 
 `-e NAME=VALUE` values reached legacy jobs through an unquoted `echo` and `source`, so
 whitespace inside a value collapsed; jobsub_lite keeps it. This difference is not

@@ -150,9 +150,13 @@ SUBMIT: tuple[Option, ...] = (
            "Write --timeout=NUMBERs (or m, h, d).", metavar="DURATION"),
     Option("OS", ("--OS",), ("--OS",), 1, P,
            "Desired worker OS list (+DesiredOS).", "JC115",
-           "SL5/SL6/SL7 are retired: jobsub_lite runs jobs in its default EL9 container "
-           "and --OS only sets DesiredOS",
-           "Remove --OS, or choose an image with --singularity-image.", metavar="OS"),
+           "names a retired OS (SL5/SL6/SL7). jobsub_lite 1.12 sets +DesiredOS and its "
+           "requirements keep (isUndefined(DesiredOS) || stringListsIntersect(toUpper("
+           "DesiredOS), IFOS_installed)), so the job matches only slots whose IFOS_installed "
+           "lists that OS, and none advertise a retired one; the job itself runs in the "
+           "container image (default EL9), not in that OS",
+           "Remove --OS; to run in another OS give its image with --singularity-image=IMAGE.",
+           metavar="OS"),
     Option("resource_provides", ("--resource-provides",), ("--resource-provides",), 1, RW,
            "KEY=VALUES resource request, e.g. usage_model=DEDICATED,OPPORTUNISTIC,OFFSITE.",
            "JC116",
@@ -195,9 +199,15 @@ SUBMIT: tuple[Option, ...] = (
            "JC203", "passes; a tag glued to -d (-dOUT DIR) is split, since jobsub_lite "
            "rejects it", legacy_repeat="append", lite_repeat="append", metavar="TAG DIR"),
     Option("tar_file_name", ("--tar_file_name",), ("--tar_file_name", "--tar-file-name"), 1,
-           P, "Tarball shipped to the job (dropbox://TAR or tardir://DIR).", "JC208",
-           "passes; given twice, only the last is kept, as the legacy client did (jobsub_lite "
-           "would ship both)", lite_repeat="append", metavar="URI"),
+           RW, "Tarball shipped to the job and unpacked (dropbox://TAR, tardir://DIR or a "
+           "path; jobsub_lite: the files are in $INPUT_TAR_DIR_LOCAL).", "JC136",
+           "dropbox://, tardir:// and a bzip2 plain path pass. Another plain path: the legacy "
+           "job unpacked it with tar xvf (any compression); jobsub_lite 1.12 runs tar -xjvf "
+           "(bzip2 only) and takes a /cvmfs path for an RCDS directory, so a readable one is "
+           "passed as dropbox://PATH (uploaded, unpacked in the job) and an unreadable one is "
+           "refused. Given twice, only the last is kept, as the legacy client did (JC208)",
+           "Use --tar_file_name=dropbox://PATH, or a .tar.bz2 for a path only the job can "
+           "read.", lite_repeat="append", metavar="URI"),
     Option("log_file", ("-L", "--log_file"), ("-L", "--log_file", "--log-file"), 1, P,
            "Extra log of the job's output, copied back.", metavar="PATH"),
     Option("compress_log", ("--compress_log",), (), 0, D,

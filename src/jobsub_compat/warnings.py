@@ -52,8 +52,10 @@ GENERAL_CODES: dict[str, str] = {
     "ClassAd after the legacy server's re-split, but is as written, is passed as written.",
     CLASSAD_UNCHECKED: "The HTCondor Python bindings are missing, so the quoting tie-break "
     "could not check ClassAd syntax; the legacy reading is used.",
-    CLASSAD_INVALID: "A `--lines` value is not a ClassAd `NAME = value` line in either "
-    "reading; jobsub_lite will probably reject it.",
+    CLASSAD_INVALID: "A `--lines` value that jobsub_lite 1.12's ClassAd check (v1 "
+    "`classad.parseOne`) refuses, failing the whole submission (e.g. `NAME==VALUE`): dropped "
+    "when the legacy submit file made nothing of it (a plain macro), otherwise refused with "
+    "the fix (`+NAME=VALUE`).",
     REPEATED_LAST_WINS: "An option the legacy client kept only once (last one wins) but "
     "jobsub_lite repeats: the earlier occurrences are dropped.",
     REPEATED_JOINED: "Several `-c` requirements joined with `&&` because the installed "
@@ -66,7 +68,8 @@ GENERAL_CODES: dict[str, str] = {
     "last one given; `--use-pnfs-dropbox` is dropped.",
     PROTECTED_ARGUMENT: "A script argument jobsub_lite's parser would drop (a first `--`) or "
     "reject (an ambiguous abbreviation of one of its options) is written so that the job "
-    "still gets it: `-- --`, or double quotes that the job's bash command line removes.",
+    "still gets it: `-- --`, or `''` in front, which HTCondor's arguments line keeps and the "
+    "job's bash command line removes.",
     DAG_NO_SUBMIT: "`-n` in a DAG job line (the legacy server needed it) is dropped: "
     "jobsub_lite never submits a node by itself.",
     DAG_SPACES_REMOVED: "jobsub_lite splits DAG job lines at whitespace; spaces in a "

@@ -334,9 +334,9 @@ def test_no_heavy_import_on_a_plain_submit() -> None:
 
 @pytest.mark.parametrize(("args", "expected"), [
     pytest.param(["--"], ["--", "--"], id="first-double-dash"),
-    pytest.param(["--mail"], ['"--mail"'], id="ambiguous-abbreviation"),
-    pytest.param(["--append=x"], ['"--append=x"'], id="two-spellings-of-one-option"),
-    pytest.param(["--mail", "--", "--mail"], ['"--mail"', "--", "--mail"],
+    pytest.param(["--mail"], ["''--mail"], id="ambiguous-abbreviation"),
+    pytest.param(["--append=x"], ["''--append=x"], id="two-spellings-of-one-option"),
+    pytest.param(["--mail", "--", "--mail"], ["''--mail", "--", "--mail"],
                  id="after-double-dash-is-positional"),
     pytest.param(["--mem", "--memory", "-N"], ["--mem", "--memory", "-N"], id="unambiguous"),
 ])
@@ -344,14 +344,15 @@ def test_script_arguments_jobsub_lite_would_eat(args: list[str], expected: list[
     plan = submit.translate(["-G", "gm2", "file:///x.sh", *args], ENV)
     assert plan.backend_argv[4:] == expected
     assert ("JC213" in [w.code for w in plan.warnings]) == (args != expected)
-    parsed = lite.submit_parser().parse_args(plan.backend_argv[1:])
+    parsed = lite.submit_parser().parse_args([lite.escape_layer(w)
+                                              for w in plan.backend_argv[1:]])
     # what the job's bash command line makes of jobsub_lite's exe_arguments
     assert shlex.split(" ".join(parsed.exe_arguments)) == args
 
 
-def test_script_argument_that_cannot_be_protected_is_refused() -> None:
+def test_protected_argument_keeps_the_jobs_expansion() -> None:
     plan = submit.translate(["-G", "gm2", "file:///x.sh", "--mail=$HOME"], ENV)
-    assert plan.exit_code == 2 and plan.error and "ambiguous" in plan.error
+    assert plan.error is None and plan.backend_argv[4:] == ["''--mail=$HOME"]
 
 
 def test_abbreviation_matching_two_lite_spellings_is_spelled_out() -> None:
@@ -363,3 +364,41 @@ def test_abbreviation_matching_two_lite_spellings_is_spelled_out() -> None:
 def test_double_dash_value_is_refused() -> None:
     plan = submit.translate(["-G", "gm2", "--lines=--", "file:///x.sh"], ENV)
     assert plan.exit_code == 2 and plan.error and "drops a value" in plan.error
+
+
+def test_plain_path_tarball_jobsub_lite_unpacks_passes(tmp_path: Path) -> None:
+    import tarfile
+
+    tarball = tmp_path / "code.tar.bz2"
+    with tarfile.open(tarball, "w:bz2"):
+        pass
+    plan = submit.translate(["-G", "gm2", f"--tar_file_name={tarball}", "file:///x.sh"], ENV)
+    assert plan.backend_argv[3] == f"--tar_file_name={tarball}" and not plan.warnings
+
+
+@pytest.mark.parametrize("mode", ["w:gz", "w", "w:xz"])
+def test_plain_path_tarball_jobsub_lite_would_not_unpack_is_shipped(tmp_path: Path,
+                                                                    mode: str) -> None:
+    import tarfile
+
+    tarball = tmp_path / "code.tar"
+    with tarfile.open(tarball, mode):
+        pass
+    plan = submit.translate(["-G", "gm2", f"--tar_file_name={tarball}", "file:///x.sh"], ENV)
+    assert plan.backend_argv[3] == f"--tar_file_name=dropbox://{tarball}"
+    assert [w.code for w in plan.warnings] == ["JC136"]
+
+
+@pytest.mark.parametrize(("path", "refused"), [
+    ("/pnfs/nowhere/code.tar.gz", True), ("/pnfs/nowhere/code.tbz2", False),
+    ("/cvmfs/nowhere/code.tar.bz2", True)])
+def test_plain_path_tarball_not_readable_here(path: str, refused: bool) -> None:
+    plan = submit.translate(["-G", "gm2", f"--tar_file_name={path}", "file:///x.sh"], ENV)
+    assert (plan.error is not None and "[JC136]" in plan.error) == refused
+
+
+def test_lines_jobsub_lite_refuses_is_refused_or_dropped() -> None:
+    plan = submit.translate(["-G", "gm2", "-l", "MyFlag==True", "file:///x.sh"], ENV)
+    text = plan.error or " ".join(w.message for w in plan.warnings)
+    assert "+MyFlag=True" in text and "classad.parseOne" in text
+    assert plan.error is not None or not any("MyFlag" in a for a in plan.backend_argv)

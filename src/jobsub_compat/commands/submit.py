@@ -76,14 +76,94 @@ def _tie_break(plan: Plan, item: Item, raw: list[str], origin: list[tuple[int, .
             plan.warn(w.LITERAL_READING, f"{item.seen} {literal!r} is not valid ClassAd as the "
                       f"legacy server re-split it ({value!r}); passed as written.")
             return True
-        if item.row.key == "lines":
-            plan.warn(w.CLASSAD_INVALID, f"{item.seen} {value!r} is not a ClassAd "
-                      "'NAME = value' line; jobsub_lite will probably reject it. "
-                      "Write it as +NAME=value.")
     except classads.Unavailable:
         plan.warn(w.CLASSAD_UNCHECKED, f"cannot check the ClassAd syntax of {item.seen} "
                   f"{value!r} (no HTCondor Python bindings); the legacy reading is used.")
     return False
+
+
+_DOUBLE_EQUALS = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*={2}\s*(.*)$", re.DOTALL)
+
+
+def _lite_accepts_line(plan: Plan, item: Item) -> bool:
+    """jobsub_lite 1.12 refuses the whole submission for a --lines value its ClassAd check
+    (v1 classad.parseOne) refuses. Such a line is dropped when the legacy submit file made
+    nothing of it (a plain macro), and refused with the fix otherwise. False: dropped."""
+    value = item.values[0]
+    try:
+        if classads.lite_accepts_line(value):
+            return True
+    except classads.Unavailable:
+        plan.warn(w.CLASSAD_UNCHECKED, f"cannot check {item.seen} {value!r} as jobsub_lite "
+                  "does (no HTCondor Python bindings); passed as it is.")
+        return True
+    match = _DOUBLE_EQUALS.match(value)
+    fix = (f"Write --lines=+{match.group(1)}={match.group(2)} for a job attribute "
+           f"{match.group(1)}, or remove it." if match else
+           "Write it as +NAME=VALUE (a job attribute) or NAME = VALUE (a submit command).")
+    refused = (f"{item.seen} {value!r} is refused by jobsub_lite 1.12's ClassAd check "
+               "(classad.parseOne), which then submits nothing")
+    try:
+        effect = classads.legacy_submit_effect(value)
+    except classads.Unavailable:
+        raise UsageError(f"{refused}; the legacy submit file took it as a submit-language "
+                         f"line, whose effect cannot be checked here. {fix}",
+                         w.CLASSAD_INVALID) from None
+    if effect is None:
+        plan.warn(w.CLASSAD_INVALID, f"{refused}; the legacy submit file took it as a plain "
+                  f"submit-language line that set nothing in the job, so it is dropped. {fix}")
+        return False
+    raise UsageError(f"{refused}; in the legacy submit file {effect}. {fix}", w.CLASSAD_INVALID)
+
+
+_TAR_MAGIC = ((b"BZh", "bzip2"), (b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"),
+              (b"\x28\xb5\x2f\xfd", "zstd"))
+_BZIP2_NAMES = (".tar.bz2", ".tbz2", ".tbz", ".tb2", ".tar.bz")
+
+
+def _tarball_kind(path: str) -> str | None:
+    """The compression of a tarball readable here (by its first bytes), else None."""
+    from .. import userfiles
+
+    try:
+        head = userfiles.read_head(path, 512, "--tar_file_name")
+    except userfiles.UserFileError:
+        return None
+    for magic, kind in _TAR_MAGIC:
+        if head.startswith(magic):
+            return kind
+    return "plain tar" if head[257:262] == b"ustar" else "file"
+
+
+def _plain_tarball(plan: Plan, item: Item) -> list[str]:
+    """A plain-path --tar_file_name, unpacked in the job as the legacy job had it.
+
+    The legacy wrapper copied it with ifdh and ran `tar xvf` (any compression); jobsub_lite
+    1.12's wrapper runs `tar -xjvf` (bzip2 only) on it, and takes a /cvmfs path not ending
+    in .tar.gz for an RCDS directory it waits for. As dropbox://PATH, jobsub_lite re-packs
+    any tarball as bzip2, uploads it, and the job finds it unpacked."""
+    row, value = item.row, item.values[0]
+    if value.startswith(("dropbox:", "tardir:")):
+        return [value]
+    import os.path
+
+    cvmfs = os.path.normpath(value).startswith("/cvmfs/")
+    kind = _tarball_kind(value)
+    if not cvmfs and (kind == "bzip2" or (kind is None and value.endswith(_BZIP2_NAMES))):
+        return [value]
+    why = ("takes a /cvmfs path for an RCDS directory, so the job would wait for a directory "
+           "that never appears" if cvmfs else "unpacks a plain path with tar -xjvf, which "
+           "reads bzip2 only" + (f", so this {kind} tarball would not be unpacked"
+                                 if kind and kind != "file" else ""))
+    if kind is None:
+        raise UsageError(f"{item.seen}={value}: jobsub_lite 1.12 {why}, and {value} cannot be "
+                         "read here to ship it another way. Recompress it as .tar.bz2, or run "
+                         f"where it is readable with {row.lite_spelling}=dropbox://{value}.",
+                         row.code)
+    plan.warn(row.code or "", f"{item.seen}={value}: jobsub_lite 1.12 {why}; passed as "
+              f"dropbox://{value}: jobsub_lite uploads it and the job finds it unpacked in "
+              f"$INPUT_TAR_DIR_LOCAL. Use {row.lite_spelling}=dropbox://{value}.")
+    return [f"dropbox://{value}"]
 
 
 def _exe_path(executable: str) -> str:
@@ -160,6 +240,8 @@ def _rewrite_value(plan: Plan, item: Item, environ: Mapping[str, str]) -> list[s
                       f"{row.lite_spelling}={new}.")
             values = [new]
         return values
+    if key == "tar_file_name":
+        return _plain_tarball(plan, item)
     if key == "verbose":
         if item.values:
             return values
@@ -324,6 +406,8 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
         if row.key in ("lines", "append_condor_requirements") and item.words and _tie_break(
                 plan, item, argv, origin):
             as_written.update(item.words)
+        if row.key == "lines" and not _lite_accepts_line(plan, item):
+            continue
         if row.key == "append_condor_requirements":
             requirements.append(item)
         if row.key == "no_submit":
@@ -355,16 +439,15 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     plan.backend_argv = [backend_path] + quoted
 
 
-_BASH_SPECIAL_IN_DOUBLE_QUOTES = re.compile(r'[$`"\\!]')
-
-
 def _protect_arguments(plan: Plan, arguments: list[str], grammar: legacy.Grammar) -> list[str]:
     """Script arguments that jobsub_lite's parser would eat or reject.
 
     argparse drops a first `--` and stops at an ambiguous abbreviation of one of its
     options even after the executable (but not after a `--`). jobsub_lite joins the
-    arguments into the job wrapper's bash command line, so a double-quoted word reaches
-    the script unchanged."""
+    arguments into the job wrapper's bash command line and into the submit file's
+    `arguments` line (HTCondor's old syntax there: a double quote is an error, a single
+    quote is kept). An empty pair of single quotes before the word passes both, and the
+    job's bash removes it and reads the rest exactly as it reads any other argument."""
     protected: list[str] = []
     for k, arg in enumerate(arguments):
         if "--" in arguments[:k]:
@@ -374,16 +457,11 @@ def _protect_arguments(plan: Plan, arguments: list[str], grammar: legacy.Grammar
             plan.warn(w.PROTECTED_ARGUMENT, "script argument -- would be dropped by "
                       "jobsub_lite's parser; passed as -- -- so the script still gets it.")
         elif grammar.lite_rejects(arg):
-            if _BASH_SPECIAL_IN_DOUBLE_QUOTES.search(arg):
-                raise UsageError(
-                    f"script argument {arg!r} reads as an ambiguous jobsub_lite option, "
-                    "which jobsub_lite rejects even after the executable; pass it another "
-                    "way (an environment variable with -e, or a file with -f)")
-            protected.append(f'"{arg}"')
+            protected.append("''" + arg)
             plan.warn(w.PROTECTED_ARGUMENT, f"script argument {arg} reads as an ambiguous "
                       "jobsub_lite option, which jobsub_lite rejects even after the "
-                      f"executable; passed as \"{arg}\" (the job's bash command line removes "
-                      "the quotes).")
+                      f"executable; passed as ''{arg} (HTCondor's arguments line keeps the "
+                      "empty quotes, the job's bash command line removes them).")
         else:
             protected.append(arg)
     return protected
