@@ -163,6 +163,8 @@ class State:
     value, or UNKNOWN) and `set -f`."""
 
     UNKNOWN = "\0unknown"
+    UNSET = "\0unset"  # splits like the default, but $IFS is then empty
+    SPLITS = "\0default or unset"  # either: splits like the default, $IFS not known
     __slots__ = ("ifs", "noglob", "saved")
 
     def __init__(self, ifs: Optional[str] = None, noglob: Optional[bool] = False,
@@ -175,6 +177,9 @@ class State:
 
     def join(self, other: State) -> State:
         ifs = self.ifs if self.ifs == other.ifs else State.UNKNOWN
+        defaults = {None, State.UNSET, State.SPLITS}
+        if self.ifs != other.ifs and self.ifs in defaults and other.ifs in defaults:
+            ifs = State.SPLITS
         noglob = self.noglob if self.noglob == other.noglob else None
         saved = {k: v for k, v in self.saved.items() if other.saved.get(k, "\1") == v}
         return State(ifs, noglob, saved)
@@ -184,8 +189,8 @@ class State:
 
     @property
     def splits_by_default(self) -> bool:
-        return self.ifs is None or (self.ifs != State.UNKNOWN and self.ifs != "" and
-                                    set(self.ifs) <= set(" \t\n"))
+        return self.ifs in (None, State.UNSET, State.SPLITS) or (
+            self.ifs != State.UNKNOWN and self.ifs != "" and set(self.ifs) <= set(" \t\n"))
 
 
 _DEFAULT_IFS = {" \t\n", "$' \\t\\n'"}
@@ -465,7 +470,7 @@ class Script:
             if command.declare == "unset":
                 names = [w.value for w in command.words if not w.value.startswith("-")]
                 if "IFS" in names:
-                    after.ifs = None
+                    after.ifs = State.UNSET
                 for name in names:
                     after.saved.pop(name, None)
             elif first == "set" and len(command.words) > 1:
@@ -481,7 +486,8 @@ class Script:
             if found.name == "IFS":
                 after.ifs = self._ifs_value(found, state)
             elif found.value and len(found.value) == 1 and found.value[0].name == "IFS":
-                after.saved[found.name] = state.ifs
+                after.saved[found.name] = "" if state.ifs == State.UNSET else \
+                    State.UNKNOWN if state.ifs == State.SPLITS else state.ifs
             else:
                 after.saved.pop(found.name, None)
         return after

@@ -130,19 +130,19 @@ class ShellScan:
     def heredocs(self, script: bash.Script) -> None:
         text = self.source.text
         for doc in script.heredocs:
-            found = self.mention.search(text, doc.start, doc.end)
-            if not found and _DAG_TAGS.search(text, doc.start, doc.end):
-                found = _DAG_JOB.search(text, doc.start, doc.end)
+            body = text[doc.start:doc.end]
+            found = self.mention.search(body)
+            if not found and _DAG_TAGS.search(body):
+                found = _DAG_JOB.search(body)
                 if found:
-                    self.work.report(self.line(found.start()), IN_STRING,
+                    self.work.report(self.line(doc.start + found.start()), IN_STRING,
                                      "a jobsub command in a here-document (a DAG file written "
                                      "at run time); not rewritten. Rewrite it by hand.")
                 continue
             if not found:
                 continue
-            body = text[doc.start:doc.end]
             if not doc.quoted and "\\" in body:
-                self.work.report(self.line(found.start()), IN_STRING,
+                self.work.report(self.line(doc.start + found.start()), IN_STRING,
                                  "a jobsub command in a here-document whose backslashes the "
                                  "shell changes before it runs; not rewritten. Rewrite it by "
                                  "hand.")
