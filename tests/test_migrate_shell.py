@@ -62,7 +62,7 @@ STRING_FIXES = [
         SITE_OPT=""
         [ -n "$SITE" ] && SITE_OPT="--site=$SITE"
         if [ -n "$BL" ]; then
-           SITE_OPT="--append_condor_requirements='(TARGET.GLIDEIN_Site isnt \\"$BL\\")' ${SITE_OPT}"
+           SITE_OPT="-c '(TARGET.GLIDEIN_Site isnt \\"$BL\\")' ${SITE_OPT}"
         fi
         CMD="jobsub_submit -G gm2 \\
              ${SITE_OPT} \\
@@ -73,7 +73,7 @@ STRING_FIXES = [
         SITE_OPT=()
         [ -n "$SITE" ] && SITE_OPT=(--site=$SITE)
         if [ -n "$BL" ]; then
-           SITE_OPT=("--append_condor_requirements='(TARGET.GLIDEIN_Site isnt \\"$BL\\")'" "${SITE_OPT[@]}")
+           SITE_OPT=(-c "'(TARGET.GLIDEIN_Site isnt \\"$BL\\")'" "${SITE_OPT[@]}")
         fi
         CMD=(jobsub_submit -G gm2 \\
              "${SITE_OPT[@]}" \\
@@ -188,7 +188,8 @@ def test_string_reports(tmp_path: Path, text: str, expected: list[str]) -> None:
 # --- credentials ----------------------------------------------------------------------------
 
 CREDENTIAL_FIXES = [
-    pytest.param("kx509\nvoms-proxy-init -rfc -noregen -voms fermilab:/fermilab/gm2/Role=Analysis\n",
+    pytest.param("kx509\nvoms-proxy-init -rfc -noregen "
+                 "-voms fermilab:/fermilab/gm2/Role=Analysis\n",
                  "htgettoken -a htvaultprod.fnal.gov -i gm2\n", id="kx509-and-analysis-proxy"),
     pytest.param("voms-proxy-init -voms=fermilab:/fermilab/nova/Role=Production -q\n",
                  "htgettoken -a htvaultprod.fnal.gov -i nova -r production -q\n",
