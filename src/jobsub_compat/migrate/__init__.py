@@ -3,9 +3,12 @@ spelling, for good, with the drop-ins' own translators (the shim and this tool n
 disagree: there is no second option table here).
 
 Where calls are found:
-- shell scripts: plain command lines (backslash continuations, pipelines, `$(...)`), and
-  command strings built in a variable (`CMD="jobsub_submit ..."`, `CMD="$CMD ..."` or
-  `CMD+=" ..."`) and run as an unquoted `$CMD`;
+- shell scripts, read with bash's grammar (bash.py): command lines anywhere (pipelines,
+  lists, conditions, loops, functions, `$(...)`, here-documents), words built from the
+  script's variables and command strings (`CMD="jobsub_submit ... ${SITE_OPT} ..."`,
+  `CMD="$CMD ..."`, `CMD+=" ..."`) run as `$CMD` or with `eval`, followed through the
+  script's own assignments (strings.py, values.py; arrays.py when a word needs blanks),
+  and the X.509 credential steps, written for tokens (credentials.py);
 - Python scripts (read with `ast`): argv lists (`["jobsub_submit", "-G", "gm2", ...]`) and
   command strings (run by os.system & co. or subprocess with shell=True, or split with
   `"...".split()`);
@@ -16,16 +19,19 @@ For each call the drop-in's translate() gives the words the shim would hand jobs
 (backend_argv[1:]). Words are compared as jobsub_lite reads them (after its own quote
 layer): when the script's words already read the same, nothing changes; otherwise the
 differing words are replaced by the translator's words, written with the quoting the
-place needs (shlex.quote on a command line; on a `$CMD` string, whose quotes stay
-literal, and in Python strings only words free of whitespace, quotes and shell syntax).
-A rewrite is kept only when the new line translates to itself (so a second run, and the
-shim if it is still on PATH, read it the same way).
+place needs (shlex.quote on a command line; escaped for the quotes of the assignment
+that holds a `$CMD` string's words, whose own quotes stay literal; in Python strings only
+words free of whitespace, quotes and shell syntax). A rewrite is kept only when the new
+line translates to itself (so a second run, and the shim if it is still on PATH, read it
+the same way) and, for words built at run time, when the rewritten script read again
+gives jobsub_lite those words in every branch.
 
 What cannot be shown safe is left alone and reported as `FILE:LINE: [CODE] reason`:
-words built from variables or at run time, command strings run another way, calls whose
-legacy behaviour the drop-in emulates (output formats, --jobid-output-only), and
-translator refusals. Warnings that survive the rewrite (a retired OS, say) are reported
-with their own codes.
+options taken from values known only at run time, command strings handed to other
+programs, calls whose legacy behaviour the drop-in emulates (output formats,
+--jobid-output-only), translator refusals, and credential steps with no token form
+here. Warnings that survive the rewrite (a retired OS, say) are reported with their own
+codes.
 """
 
 from __future__ import annotations

@@ -186,6 +186,7 @@ class Assessment:
     remaining: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
     problem: _Why = None
     skip: bool = False
+    about_values: set[str] = field(default_factory=set)  # codes about run-time values
 
 
 def _codes(plan: Plan) -> list[str]:
@@ -336,6 +337,8 @@ def assess(command: str, argv: list[str]) -> Assessment:
             return result
         left = set(_codes(final))
         result.applied = [c for c in _codes(plan) if c not in left and c not in _QUOTING]
+    result.about_values = {x.code for x in plan.warnings if any(
+        0xE000 <= ord(c) < 0xF800 for c in x.message) or "\\ue" in x.message}
     result.remaining = [(x.code, f"{command}: {x.message}") for x in final.warnings
                         if x.code not in _INFORMATIONAL]
     return result

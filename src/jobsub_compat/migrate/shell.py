@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from .credentials import Credentials
     from .strings import Run, Strings
 
-_DECLARE = {"export", "local", "declare", "typeset", "readonly"}
 _WRAPPERS = {"exec", "command", "nohup", "builtin", "time", "nice"}
 _RUNNERS = {"xargs", "ssh", "sudo", "su", "timeout", "watch", "parallel", "bash", "sh", "ksh",
             "zsh", "eval", "srun", "env"}
@@ -399,33 +398,5 @@ def _tail(segs: list[Seg]) -> str:
     return "" if Value.PLACEHOLDER in tail else tail
 
 
-def _first_word(value: list[Seg]) -> list[Seg] | None:
-    """The segments of the first whitespace-delimited word of a value (split inside
-    literal segments)."""
-    out: list[Seg] = []
-    started = False
-    for seg in value:
-        if seg.kind not in ("plain", "single", "double"):
-            out.append(seg)
-            started = True
-            continue
-        text = seg.text
-        if not started:
-            stripped = text.lstrip(" \t\n")
-            if not stripped:
-                continue
-            text, started = stripped, True
-        cut = re.search(r"[ \t\n]", text)
-        if cut:
-            out.append(Seg(seg.kind, text[:cut.start()], seg.start, seg.start))
-            return out
-        out.append(Seg(seg.kind, text, seg.start, seg.end))
-    return out or None
-
-
-def _starts_with_dropin(value: list[Seg]) -> bool:
-    first = _first_word(value)
-    return bool(first) and bool(_command_name(_tail(first or [])))
-
-
-__all__ = ["ShellScan", "Source", "Value", "Assessment", "NON_LITERAL", "_trial_codes"]
+__all__ = ["ShellScan", "Source", "Value", "Assessment", "NON_LITERAL", "_trial_codes",
+           "Command"]

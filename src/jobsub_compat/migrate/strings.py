@@ -24,7 +24,6 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .. import lite
 from .bash import Assignment, Command, Script, Seg, Word
 from .core import (
     CANNOT_WRITE,
@@ -41,7 +40,7 @@ from .core import (
     assess,
     lite_reading,
 )
-from .shell import _LITERAL, _MESSAGES, _RUNNERS, ShellScan, _names, _non_literal, _tail
+from .shell import _LITERAL, _MESSAGES, _RUNNERS, ShellScan, _names, _non_literal
 from .values import Atom, Definitions, Expanded, Expander, Scenario, scenarios
 
 _SAMPLES = ("1", "x")  # run-time values tried for a placeholder: a number, a word
@@ -812,8 +811,8 @@ def migrate_run(scan: ShellScan, strings: Strings, run: Run, index: int) -> None
             return
         work.edits.extend(fresh + _emptied(scan, strings, fresh))
         work.rewritten += 1
-        for assessment in result.assessments:
-            work.applied.update(c for c in assessment.applied if c not in work.applied)
+        work.applied.update({c for a in result.assessments for c in a.applied
+                             if c not in a.about_values})
     for assessment in result.assessments[:1]:
         for code, message in assessment.remaining:
             if not _mentions_placeholder(message):  # else about a run-time value
@@ -917,10 +916,4 @@ def _meant(outcome: Outcome, value: str) -> Optional[list[str]]:
     return again.new if again.new is not None else sampled
 
 
-def command_line(scan: ShellScan, command: str, name_word: Word, words: list[Word],
-                 where: Command, strings: Strings) -> None:
-    """A jobsub command line with words known only at run time: a run of its own."""
-    strings.line(command, name_word, words, where)
-
-
-__all__ = ["Strings", "Run", "command_line", "migrate_run", "lite", "_tail"]
+__all__ = ["Strings", "Run", "migrate_run"]
