@@ -167,6 +167,12 @@ STRING_REPORTS = [
                  'echo ${#CMD}\n$CMD\n', ["3: [JCM02]"], id="string-length-read"),
     pytest.param('CMD="jobsub_submit -G gm2 -M file:///x.sh"\nssh gpvm $CMD\n', ["2: [JCM07]"],
                  id="run-through-ssh"),
+    pytest.param('O=""\nO="--site=\'A B\'"\nssh h $O\nCMD="jobsub_submit -G gm2 $O file:///x.sh"\n'
+                 '$CMD\n', ["5: [JCM02]"], id="fragment-handed-to-another-program"),
+    pytest.param('O="--site=\'A B\'" true\nCMD="jobsub_submit -G gm2 $O file:///x.sh"\n$CMD\n',
+                 ["3: [JCM01]"], id="fragment-set-for-one-command-only"),
+    pytest.param("O='--site=\"A B\"'\nCMD=\"jobsub_submit -G gm2 $O file:///x.sh\"\n$CMD\n",
+                 ["3: [JCM02]"], id="fragment-in-single-quotes"),
     # IFS unset, then copied and "restored": it is empty, and nothing is split any more
     pytest.param('unset IFS\nOLD=$IFS; IFS=,; IFS=$OLD\nCMD="jobsub_submit -G gm2 -M file:///x.sh"\n'
                  '$CMD\n', ["4: [JCM06]"], id="ifs-restored-from-unset"),
@@ -219,6 +225,16 @@ CREDENTIAL_FIXES = [
                  "if [ $({ htgettoken -a htvaultprod.fnal.gov -i gm2 >/dev/null 2>&1 && echo 1 "
                  "|| echo 0; }) -eq 0 ]; then exit 1; fi\n"
                  "false && echo prod\n", id="all-grep-count-and-status"),
+    pytest.param("LEFT=$(voms-proxy-info -timeleft)\nP=$(voms-proxy-info -path)\nvoms-proxy-info\n"
+                 "setup cigetcert\ncigetcert -n -o /tmp/x509up_u1 && echo ok\n",
+                 "LEFT=$( (exp=$(httokendecode 2>/dev/null | sed -n 's/^ *\"exp\": *\\([0-9]*\\)"
+                 ".*/\\1/p'); [ -n \"$exp\" ] && now=$(date +%s) && echo $((exp > now ? exp - now"
+                 " : 0))))\nP=$(echo \"${BEARER_TOKEN_FILE:-${XDG_RUNTIME_DIR:-/tmp}/bt_u$(id -u)}\")"
+                 "\nhttokendecode -H\ntrue && echo ok\n", id="timeleft-path-info-cigetcert"),
+    pytest.param("jobsub_submit --group=dune file:///x.sh\nvoms-proxy-info -exists -hours 2 "
+                 "&& echo ok\n",
+                 "jobsub_submit --group=dune file:///x.sh\nhtgettoken -a htvaultprod.fnal.gov -i "
+                 "dune --minsecs=7200 -q && echo ok\n", id="exists-hours-group-from-a-call"),
     pytest.param("export X509_USER_PROXY=$(voms-proxy-info -path)\nsource setup_fnal_security\n"
                  "jobsub_submit -G mu2e file:///x.sh\n",
                  "htgettoken -a htvaultprod.fnal.gov -i mu2e\njobsub_submit -G mu2e file:///x.sh\n",
@@ -240,6 +256,15 @@ CREDENTIAL_REPORTS = [
     pytest.param("voms-proxy-info -exists\n", ["1: [JCM12]"], id="no-experiment-named"),
     pytest.param("voms-proxy-init -voms \"$FQAN\"\n", ["1: [JCM12]"], id="fqan-at-run-time"),
     pytest.param("voms-proxy-info -all | grep timeleft\n", ["1: [JCM12]"], id="grep-output-used"),
+    pytest.param("jobsub_submit -G gm2 file:///x.sh\nvoms-proxy-info -all | grep -c 'VO.*' \n",
+                 ["2: [JCM12]"], id="grep-pattern"),
+    pytest.param("voms-proxy-init -rfc\n", ["1: [JCM12]"], id="init-without-voms"),
+    pytest.param("voms-proxy-info -frobnicate\n", ["1: [JCM12]"], id="unknown-option"),
+    pytest.param("jobsub_submit -G gm2 file:///x.sh\nvoms-proxy-info -exists -valid 10\n",
+                 ["2: [JCM12]"], id="valid-not-h-m"),
+    pytest.param("X509_USER_PROXY=/tmp/p OTHER=1\n", ["1: [JCM12]"], id="proxy-with-others"),
+    pytest.param("voms-proxy-init -voms fermilab:/fermilab/gm2/$SUB/Role=Analysis\n",
+                 ["1: [JCM12]"], id="fqan-with-a-variable-group"),
 ]
 
 

@@ -36,7 +36,7 @@ _MARK = 0xF7F0  # a private-use character marks where new words go
 
 def convert(scan: ShellScan, strings: Strings, run: Run, result: _Result) -> list[Edit] | str:
     source = scan.source
-    if source.base != 0 or source.positions is not None:
+    if source.base != 0:
         return "its words need blanks, which a string split on blanks cannot hold"
     script = strings.script
     unplaced: list[Unplaced] = []

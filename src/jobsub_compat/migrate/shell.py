@@ -53,38 +53,20 @@ def is_placeholder(char: str) -> bool:
 
 class Source:
     """A text the shell parser reads, and where it is in the file: a whole shell script
-    (base 0), a piece of one (a here-document), or the value of a Python string literal or
-    a command string (then `positions` maps each character to the file, None where a
-    character is not written literally, and edits must fit in the string: `embed`)."""
+    (base 0), a piece of one (a here-document), or the value of a Python string literal
+    (base None when its characters are not written literally: then nothing is edited;
+    `embed` says what an edit may write there)."""
 
     def __init__(self, text: str, base: int | None, line: int,
-                 embed: Callable[[str], bool] = lambda text: True,
-                 positions: list[int | None] | None = None) -> None:
+                 embed: Callable[[str], bool] = lambda text: True) -> None:
         self.text, self.base, self.default_line, self.embed = text, base, line, embed
-        self.positions = positions
 
     def span(self, start: int, end: int) -> tuple[int, int] | None:
-        if self.positions is not None:
-            if start == end:
-                before = self.positions[start - 1] if start > 0 else None
-                return None if before is None else (before + 1, before + 1)
-            got = self.positions[start:end]
-            if any(p is None for p in got) or any(
-                    b != a + 1 for a, b in zip(got, got[1:])):  # type: ignore[operator]
-                return None
-            first, last = got[0], got[-1]
-            assert first is not None and last is not None
-            return first, last + 1
         if self.base is None:
             return None
         return self.base + start, self.base + end
 
     def file_offset(self, at: int) -> int | None:
-        if self.positions is not None:
-            for k in range(min(at, len(self.positions) - 1), -1, -1):
-                if self.positions[k] is not None:
-                    return self.positions[k]
-            return None
         return None if self.base is None else self.base + at
 
 
@@ -146,11 +128,8 @@ class ShellScan:
                                  "shell changes before it runs; not rewritten. Rewrite it by "
                                  "hand.")
                 continue
-            positions = None
-            if self.source.positions is not None:
-                positions = self.source.positions[doc.start:doc.end]
             base = None if self.source.base is None else self.source.base + doc.start
-            inner = Source(body, base, self.line(doc.start), self.source.embed, positions)
+            inner = Source(body, base, self.line(doc.start), self.source.embed)
             ShellScan(self.work, inner).run()
 
     # --- commands -------------------------------------------------------------------------
@@ -164,11 +143,7 @@ class ShellScan:
                 self.work.report(self.line(found.start), JOB_ID_LINE, CODES[JOB_ID_LINE])
         if self.credentials is not None and self.credentials.export(command):
             return
-        if command.declare or not words:
-            strings.assign(command)
-            if command.declare != "unset":
-                return
-        if not words:
+        if not words or command.declare and command.declare != "unset":
             return
         strings.uses(command, words)
         k = 0
@@ -284,9 +259,8 @@ def _non_literal(command: str, why: str, codes: list[str]) -> str:
 
 
 class Value:
-    """A shell value made of literal text and expansions, with where each character is
-    written in the source (None: not editable) and its quoting there. Expansions are
-    placeholders; `origin` says which expansion each one is."""
+    """A value made of literal text and expansions (a Python command string's), with where
+    each character is written in the source (None: not editable) and its quoting there."""
 
     PLACEHOLDER = "\x01"
 
@@ -295,9 +269,8 @@ class Value:
         self.pos: list[int | None] = []
         self.kind: list[str] = []
         self.expansions: list[tuple[str, int]] = []  # (source text, source offset)
-        self.origin: dict[int, Seg] = {}  # char index of a placeholder -> its expansion
 
-    def add(self, seg: Seg, char: str | None = None) -> None:
+    def add(self, seg: Seg) -> None:
         if seg.kind in ("plain", "single", "double"):
             for k, c in enumerate(seg.text):
                 self.chars.append(c)
@@ -308,8 +281,7 @@ class Value:
             self.pos.append(None)
             self.kind.append("escape")
         else:
-            self.origin[len(self.chars)] = seg
-            self.chars.append(char or self.PLACEHOLDER)
+            self.chars.append(self.PLACEHOLDER)
             self.pos.append(None)
             self.kind.append("expand")
             self.expansions.append((seg.text, seg.start))

@@ -81,9 +81,6 @@ class Strings:
         self.runs: list[Run] = []
         self._run_at: set[int] = set()
 
-    def assign(self, command: Command) -> None:
-        """Assignments are read by values.py; nothing to do as they pass."""
-
     def is_run(self, command: Command) -> bool:
         return command.start in self._run_at
 
@@ -823,7 +820,7 @@ def _emptied(scan: ShellScan, strings: Strings, edits: list[Edit]) -> list[Edit]
     """An appending assignment (`CMD="$CMD ..."`, `CMD+=" ..."`) left with nothing to
     append is removed with its line."""
     source = scan.source
-    if source.base != 0 or source.positions is not None:
+    if source.base != 0:
         return []
     text = source.text
     out: list[Edit] = []
@@ -864,7 +861,7 @@ def _verify(scan: ShellScan, run: Run, index: int, result: _Result) -> str:
     """Read the script again with this run's edits: every scenario must give jobsub_lite
     the words the legacy line meant, and need nothing more."""
     source = scan.source
-    if source.positions is not None or source.base is None:
+    if source.base is None:
         return ""  # a string inside another file: checked by the edits' own rules
     base = source.base
     edits = sorted((s - base, e - base, t) for s, e, t in result.edits)
