@@ -229,8 +229,9 @@ CREDENTIAL_FIXES = [
                  "setup cigetcert\ncigetcert -n -o /tmp/x509up_u1 && echo ok\n",
                  "LEFT=$( (exp=$(httokendecode 2>/dev/null | sed -n 's/^ *\"exp\": *\\([0-9]*\\)"
                  ".*/\\1/p'); [ -n \"$exp\" ] && now=$(date +%s) && echo $((exp > now ? exp - now"
-                 " : 0))))\nP=$(echo \"${BEARER_TOKEN_FILE:-${XDG_RUNTIME_DIR:-/tmp}/bt_u$(id -u)}\")"
-                 "\nhttokendecode -H\ntrue && echo ok\n", id="timeleft-path-info-cigetcert"),
+                 " : 0))))\nP=$(echo \"${BEARER_TOKEN_FILE:-${XDG_RUNTIME_DIR:-/tmp}/bt_u"
+                 "$(id -u)}\")\nhttokendecode -H\ntrue && echo ok\n",
+                 id="timeleft-path-info-cigetcert"),
     pytest.param("jobsub_submit --group=dune file:///x.sh\nvoms-proxy-info -exists -hours 2 "
                  "&& echo ok\n",
                  "jobsub_submit --group=dune file:///x.sh\nhtgettoken -a htvaultprod.fnal.gov -i "
@@ -296,3 +297,39 @@ def test_credential_branches_follow_htgettoken(tmp_path: Path) -> None:
         assert done.stdout.splitlines()[-1] == expected, done.stdout + done.stderr
     assert "kx509" not in new and "voms" not in new
     assert os.path.exists(tmp_path / "run.sh")
+
+
+MORE_FIXES = [
+    pytest.param('CMD=(jobsub_submit -G gm2)\nCMD+=(-M "--site=A")\n"${CMD[@]}" file:///x.sh\n',
+                 'CMD=(jobsub_submit -G gm2)\nCMD+=(--mail_always "--site=A")\n'
+                 '"${CMD[@]}" file:///x.sh\n', id="array-built-by-hand"),
+    pytest.param('CMD="jobsub_submit -G gm2 -q"\n$CMD file:///x.sh a b\n',
+                 'CMD="jobsub_submit -G gm2 --mail_on_error"\n$CMD file:///x.sh a b\n',
+                 id="string-run-with-more-words"),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), MORE_FIXES)
+def test_more_fixes(tmp_path: Path, before: str, after: str) -> None:
+    new, reports = migrated(tmp_path, before)
+    assert (new, reports) == (after, [])
+    assert migrated(tmp_path, new, "again.sh") == (new, [])
+
+
+MORE_REPORTS = [
+    pytest.param('CMD="jobsub_submit -G gm2 -f /pnfs/*.root file:///x.sh"\n$CMD\n',
+                 ["2: [JCM01]"], id="file-pattern-in-a-string"),
+    pytest.param('IFS=:\njobsub_submit -G gm2 $OPTS -M file:///x.sh\n', ["2: [JCM06]"],
+                 id="ifs-splits-a-word-of-the-line"),
+    pytest.param("".join(f'V{k}=""\n' + "".join(f'[ "$X" = {j} ] && V{k}="-e A{k}={j}"\n'
+                                                 for j in range(11)) for k in range(40))
+                 + 'jobsub_submit -G gm2 ' + " ".join(f"$V{k}" for k in range(40))
+                 + " -M file:///x.sh\n", [f"{40 * 12 + 1}: [JCM06]"],
+                 id="too-many-branches"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MORE_REPORTS)
+def test_more_reports(tmp_path: Path, text: str, expected: list[str]) -> None:
+    new, reports = migrated(tmp_path, text)
+    assert (new, reports) == (text, expected)

@@ -23,7 +23,7 @@ is what it was. Anything else that uses the variables (`${#CMD}`, `ssh host $CMD
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from .bash import Assignment, Script
 from .core import Edit
@@ -253,4 +253,4 @@ def _line(text: str, at: int) -> int:
     return text.count("\n", 0, at) + 1
 
 
-__all__ = ["convert", "Optional"]
+__all__ = ["convert"]

@@ -125,6 +125,12 @@ class Strings:
             if definition is None or definition.assignment is None:
                 continue
             found = definition.assignment
+            if found.array is not None and found.append:
+                previous = Seg("expand", f"${{{found.name}[@]}}", found.start, found.start,
+                               name=found.name, quoted=True, subscript="@")
+                if depth < 6 and self._holds_dropin(previous, found.command, found, depth + 1):
+                    return True
+                continue
             if found.array is not None:
                 head_word = found.array[0] if found.array else None
                 if head_word is None:
@@ -312,9 +318,9 @@ def analyse(scan: ShellScan, strings: Strings, run: Run, write: bool = True) -> 
             if code == REFUSED and "[JC" not in message:
                 # the legacy client could not have read the line in this branch either (a
                 # value left empty, say): it submits nothing, in both worlds
-                unread = unread or (where, code, message + _where(run, scenario, expanded))
+                unread = unread or (where, code, message + _where(run))
                 continue
-            result.problem = (where, code, message + _where(run, scenario, expanded))
+            result.problem = (where, code, message + _where(run))
             return result
         target = assessment.new if assessment.new is not None else argv
         units = strings.expander.units
@@ -349,10 +355,8 @@ def analyse(scan: ShellScan, strings: Strings, run: Run, write: bool = True) -> 
     return result
 
 
-def _where(run: Run, scenario: Scenario, expanded: Expanded) -> str:
-    if run.kind == "line":
-        return ""
-    return f" (${run.name}, run at this line)"
+def _where(run: Run) -> str:
+    return "" if run.kind == "line" else f" (the command string ${run.name})"
 
 
 def _by_hand(run: Run, command: str, new: list[str]) -> str:
@@ -775,11 +779,7 @@ def migrate_run(scan: ShellScan, strings: Strings, run: Run, index: int) -> None
                                   "it by hand"))
     if result.problem:
         at, code, message = result.problem
-        if code == NON_LITERAL or code == UNMODELED or code == IN_STRING:
-            work.report(scan.line(at), code, message if message.startswith(
-                result.command or "\0") or code != NON_LITERAL else message)
-        else:
-            work.report(scan.line(at), code, message)
+        work.report(scan.line(at), code, message)
         return
     if not result.outcomes:
         return
