@@ -333,3 +333,15 @@ MORE_REPORTS = [
 def test_more_reports(tmp_path: Path, text: str, expected: list[str]) -> None:
     new, reports = migrated(tmp_path, text)
     assert (new, reports) == (text, expected)
+
+
+def test_credential_steps_in_a_python_string(tmp_path: Path) -> None:
+    text = ('import os\nos.system("kx509 && voms-proxy-init -voms '
+            'fermilab:/fermilab/gm2/Role=Production && jobsub_submit -G gm2 -M file:///x.sh")\n'
+            'os.system("voms-proxy-init -voms fermilab:/fermilab/gm2/Role=$ROLE; '
+            'jobsub_submit -G gm2 file:///x.sh")\n')
+    new, reports = migrated(tmp_path, text, "x.py")
+    assert new.splitlines()[1] == (
+        'os.system("true && htgettoken -a htvaultprod.fnal.gov -i gm2 -r production && '
+        'jobsub_submit -G gm2 --mail_always file:///x.sh")')
+    assert reports == ["3: [JCM12]"]  # the run-time role needs quotes the string cannot hold

@@ -51,8 +51,10 @@ def role_words(text: str) -> str:
 class Credentials:
     """Rewrites the credential steps of one shell text."""
 
-    def __init__(self, work: FileWork, script: Script, line: Any, span: Any) -> None:
+    def __init__(self, work: FileWork, script: Script, line: Any, span: Any,
+                 embed: Any = lambda text: True) -> None:
         self.work, self.script, self.line, self.span = work, script, line, span
+        self.embed = embed  # what may be written where the text is (a Python string)
         self.experiment = self._experiment()
         self.commands = {c.node.id: c for c in script.commands if c.node is not None}
 
@@ -152,7 +154,9 @@ class Credentials:
 
     def _edit(self, edit: tuple[int, int, str], code: str) -> None:
         span = self.span(edit[0], edit[1])
-        if span is None:
+        if span is None or not self.embed(edit[2]):
+            self.report(edit[0], f"the token form cannot be written in this string; write "
+                        f"it by hand: {edit[2] or '(nothing)'}")
             return
         self.work.edits.append((span[0], span[1], edit[2]))
         self.work.rewritten += 1

@@ -101,8 +101,8 @@ class ShellScan:
         from .strings import Strings  # strings.py builds on this module
 
         strings = Strings(self, script)
-        self.credentials = Credentials(self.work, script, self.line, self.source.span) \
-            if credentials else None
+        self.credentials = Credentials(self.work, script, self.line, self.source.span,
+                                       self.source.embed) if credentials else None
         for command in script.commands:
             self.command(command, strings)
         return strings
