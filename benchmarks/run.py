@@ -10,8 +10,9 @@
    BEARER_TOKEN_FILE (so the pre-flight reads its claims), the migration log on, and a
    queue of two jobs for jobsub_q to reformat.
 2. `jobsub-compat report` on a generated log of --records records: time and peak memory.
-3. `jobsub-compat migrate` on --scripts generated legacy scripts: time (when the migrate
-   command exists).
+3. `jobsub-compat migrate` on --scripts generated legacy scripts: time, and the time per
+   script as a ratio to a bare `python -S -c pass` of the same run (when the migrate command
+   exists).
 4. The migration log's redaction of hostile 100 kB words (HOSTILE_WORDS: shapes that
    drive a backtracking pattern quadratic), as a ratio to redacting the same number of
    bytes of everyday argv words: the redaction must stay linear in the words' length.
@@ -156,10 +157,13 @@ def migrate(scripts: int, workdir: Path) -> dict[str, object] | None:
             "#!/bin/bash\n# a legacy submitter\n"
             f"jobsub_submit -G gm2 -M --jobsub-server=https://fifebatch.fnal.gov:8443 \\\n"
             f"  -N {1 + i % 10} --expected-lifetime=3600 file:///pnfs/gm2/run{i}.sh a b\n")
+    bare = median_ms([PY, "-S", "-c", "pass"], dict(os.environ), 20)  # this run's yardstick
     start = time.perf_counter()
     subprocess.run([PY, str(ROOT / "bin" / "jobsub-compat"), "migrate", str(tree)],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return {"scripts": scripts, "seconds": round(time.perf_counter() - start, 2)}
+    seconds = time.perf_counter() - start
+    return {"scripts": scripts, "seconds": round(seconds, 2),
+            "ratio": round(seconds * 1000 / scripts / bare, 3)}  # per script, to python -S -c pass
 
 
 # 100 kB words shaped like every redaction pattern's prefix, one per pattern (what a
