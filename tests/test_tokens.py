@@ -548,3 +548,16 @@ def test_a_private_per_group_file_is_used(env: dict[str, str], tmp_path: Path) -
 def test_a_role_that_is_no_name_is_not_taken_from_files(env: dict[str, str]) -> None:
     (Path(tokens.TMP) / f"jobsub_default_role_gm2_{UID}").write_text("../../etc\n")
     assert tokens.default_role_file("gm2", env) is None
+
+
+def test_a_run_time_value_is_no_name_to_judge() -> None:
+    """migrate translates `-G $GROUP` with a stand-in for the run-time value: the name is
+    checked when it is known, not refused as a strange character."""
+    from jobsub_compat import legacy
+    from jobsub_compat.commands import submit
+
+    unknown = legacy.runtime_value(0)
+    plan = submit.translate(["-G", unknown, "--role", unknown + "x", "file:///x.sh"], {})
+    assert plan.error is None and plan.backend_argv[1:3] == ["-G", unknown]
+    plan = submit.translate(["-G", unknown + "/..", "file:///x.sh"], {})
+    assert plan.error and "not a group name" in plan.error  # the text around it is known

@@ -18,6 +18,26 @@ from .options import Option
 from .warnings import UsageError
 
 EXE_PREFIX = "file://"
+
+# Private-use characters that stand for a value known only when a script runs: `jobsub-compat
+# migrate` translates a script's calls with one of them in place of each `$VAR`. A check of
+# a value's content (a group name, say) cannot judge such a value and lets it pass; the
+# value is checked when it is known.
+RUNTIME_FIRST = 0xE000
+RUNTIME_COUNT = 0x1800
+
+
+def runtime_value(k: int) -> str:
+    """The character that stands for the k-th run-time value of a translation."""
+    return chr(RUNTIME_FIRST + k % RUNTIME_COUNT)
+
+
+def is_runtime_value(char: str) -> bool:
+    return RUNTIME_FIRST <= ord(char) < RUNTIME_FIRST + RUNTIME_COUNT
+
+
+def holds_runtime_value(text: str) -> bool:
+    return any(is_runtime_value(c) for c in text)
 # The characters that make shlex.split's words differ from plain words (posix mode,
 # whitespace_split, no commenters); argv without them needs no shlex (nor its `re`).
 _SHLEX_SPECIAL = frozenset("'\"\\ \t\r\n")

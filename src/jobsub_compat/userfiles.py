@@ -114,17 +114,6 @@ def read_head(path: str, size: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
-def read_head(path: str, size: int, what: str) -> bytes:
-    """The first `size` bytes (or fewer) of a regular file of any size."""
-    fd = open_regular(path, what)
-    try:
-        return os.read(fd, size)
-    except OSError as exc:
-        raise UserFileError(f"{what} {path}: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-
-
 def read_text(path: str, limit: int, what: str) -> str:
     return read_bytes(path, limit, what).decode("utf-8", "surrogateescape")
 

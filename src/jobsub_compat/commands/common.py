@@ -233,10 +233,18 @@ def check_names(plan: Plan, parsed: Parsed, environ: Mapping[str, str], given: b
     group = plan.details.get("group")
     if group:
         where = "-G" if given else "JOBSUB_GROUP" if environ.get("JOBSUB_GROUP") else "GROUP"
-        tokens.check_name("group", group, where)
+        tokens.check_name("group", _known_part(group), where)
     for item in parsed.items:
         if item.row.key in ("role", "subgroup"):
-            tokens.check_name(item.row.key, item.values[0], item.seen)
+            tokens.check_name(item.row.key, _known_part(item.values[0]), item.seen)
+
+
+def _known_part(name: str) -> str:
+    """The name as far as it is known: a run-time value (migrate's `-G $GROUP`) is judged
+    when it is known, so it stands here as a letter; the text around it is judged now."""
+    if not legacy.holds_runtime_value(name):
+        return name
+    return "".join("a" if legacy.is_runtime_value(c) else c for c in name)
 
 
 class Unavailable(UsageError):

@@ -40,15 +40,11 @@ _RUNNERS = {"xargs", "ssh", "sudo", "su", "timeout", "watch", "parallel", "bash"
 _MESSAGES = {"echo", "printf", ":", "print", "logger"}
 _JOBID_TEXT = "JobsubJobId"
 _LITERAL = ("plain", "single", "double", "escape")
-PLACEHOLDERS = 0xE000  # private-use characters stand for run-time values in a word
 
 
-def placeholder(k: int) -> str:
-    return chr(PLACEHOLDERS + k % 0x1800)
-
-
-def is_placeholder(char: str) -> bool:
-    return PLACEHOLDERS <= ord(char) < PLACEHOLDERS + 0x1800
+# A run-time value in a word: legacy.runtime_value() stands for it in translations.
+placeholder = legacy.runtime_value
+is_placeholder = legacy.is_runtime_value
 
 
 class Source:
