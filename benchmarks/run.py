@@ -12,6 +12,12 @@
 2. `jobsub-compat report` on a generated log of --records records: time and peak memory.
 3. `jobsub-compat migrate` on --scripts generated legacy scripts: time (when the migrate
    command exists).
+4. The same drop-in calls on the site install (the README's site-install command, into a
+   scratch DESTDIR) as a user who cannot write the tree: `nobody` when this runs as root
+   (the tree is then root's), else this user on a tree made read-only. Each round runs a
+   bare start of the launchers' interpreter, then each call directly, through the install,
+   and through a copy of the install without its bytecode (what a user gets from a tree
+   without it: every module compiled on every call); medians of --runs rounds.
 
 The machines are shared and noisy: compare the ratios of one run, not milliseconds across
 runs.
@@ -23,6 +29,7 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -118,6 +125,115 @@ def overhead(runs: int, workdir: Path) -> list[dict[str, object]]:
     return rows
 
 
+# The timing loop of installed_overhead(), run as the unprivileged user by the launchers'
+# interpreter (this one may be private to its owner): argv JSON {name: argv} and a round
+# count in, JSON {name: median seconds} out.
+INTERLEAVED = """
+import json, statistics, subprocess, sys, time
+calls, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
+times = {name: [] for name in calls}
+for i in range(rounds + 3):  # three rounds of warm-up
+    for name, argv in calls.items():
+        start = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if i >= 3:
+            times[name].append(time.perf_counter() - start)
+print(json.dumps({name: statistics.median(t) for name, t in times.items()}))
+"""
+
+
+def readme_block(marker: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"<!-- {marker} -->\n```sh\n") + len(f"<!-- {marker} -->\n```sh\n")
+    return text[start:text.index("\n```", start)]
+
+
+def unprivileged() -> tuple[list[str], str, int, int]:
+    """How to run as a user who cannot write a root-owned tree: the argv prefix, and that
+    user's name, uid and gid."""
+    import pwd
+
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        nobody = pwd.getpwnam("nobody")
+        return (["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                 "--clear-groups"], "nobody", nobody.pw_uid, nobody.pw_gid)
+    return [], pwd.getpwuid(os.geteuid()).pw_name, os.geteuid(), os.getegid()
+
+
+def site_install(area: Path) -> tuple[Path, Path]:
+    """The README's site install into area/root (DESTDIR); (the tree, its root)."""
+    root = area / "root"
+    env = {**os.environ, "DESTDIR": str(root), "PREFIX": "/opt/jobsub_compat"}
+    subprocess.run(["bash", "-c", readme_block("site-install")], cwd=ROOT, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    return root / "opt" / "jobsub_compat", root
+
+
+def installed_overhead(runs: int, workdir: Path) -> dict[str, object]:
+    """Section 4 of the docstring: the drop-ins of a site install, run by a user who cannot
+    write it, against the stand-in backend, with and without the install's bytecode."""
+    area = workdir / "installed"
+    area.mkdir()
+    for directory in (workdir, area):
+        directory.chmod(0o755)  # the unprivileged user reaches the tree through them
+    tree, root = site_install(area)
+    bare_root = area / "no-bytecode"
+    bare_tree = bare_root / "opt" / "jobsub_compat"
+    shutil.copytree(tree, bare_tree, symlinks=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    run_as, user, uid, gid = unprivileged()
+    python = (tree / "bin" / "jobsub_q").read_text().split("\n")[0][2:].split()[0]
+    backend = area / "backend"
+    backend.mkdir()
+    for name in DROPINS:
+        (backend / name).write_text(STAND_IN)
+        (backend / name).chmod(0o755)
+    home = area / "home"
+    home.mkdir()
+    token = home / "bt_gm2"
+    token.write_text(unsigned_token({"wlcg.groups": ["/gm2"], "sub": "alice",
+                                     "iss": "https://cilogon.org/gm2",
+                                     "exp": int(time.time()) + 86400}))
+    token.chmod(0o600)
+    for path in (home, token):
+        os.chown(path, uid, gid)
+    env = {"PATH": f"{tree / 'bin'}:/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home),
+           "JOBSUB_COMPAT_BACKEND": str(backend), "JOBSUB_COMPAT_SILENCE": "all",
+           "BEARER_TOKEN_FILE": str(token),
+           "JOBSUB_COMPAT_SITE_CONFIG": str(root / "etc" / "jobsub_compat" /
+                                            "jobsub_compat.conf")}
+    calls: dict[str, list[str]] = {"bare": [python, "-c", "pass"]}
+    for name, argv in DROPINS.items():
+        calls[f"{name} direct"] = [str(backend / name), *argv]
+        calls[name] = [str(tree / "bin" / name), *argv]
+        calls[f"{name} no bytecode"] = [str(bare_tree / "bin" / name), *argv]
+    trees = [p for p in [root, *root.rglob("*"), bare_root, *bare_root.rglob("*")]
+             if p.is_dir() and not p.is_symlink()]
+    try:
+        if not run_as:  # this user's own trees: make them ones they cannot write
+            for path in trees:
+                path.chmod(0o555)
+        done = subprocess.run([*run_as, python, "-c", INTERLEAVED, json.dumps(calls),
+                               str(runs)], env=env, capture_output=True, text=True, check=True)
+    finally:
+        for path in trees if not run_as else ():
+            path.chmod(0o755)  # so that the scratch directory can be removed
+    medians = {name: seconds * 1000 for name, seconds in json.loads(done.stdout).items()}
+    bare = medians["bare"]
+    rows: list[dict[str, object]] = [{"what": f"{python} -c pass", "ms": round(bare, 1),
+                                      "ratio": 1.0}]
+    for name in DROPINS:
+        direct = medians[f"{name} direct"]
+        rows.append({"what": name, "ms": round(medians[name], 1),
+                     "backend_ms": round(direct, 1),
+                     "overhead_ms": round(medians[name] - direct, 1),
+                     "ratio": round((medians[name] - direct) / bare, 2),
+                     "no_bytecode_ratio": round((medians[f"{name} no bytecode"] - direct)
+                                                / bare, 2),
+                     "target": TARGETS[name]})
+    return {"as": user, "python": python, "overhead": rows}
+
+
 def report(records: int, workdir: Path) -> dict[str, object]:
     log = workdir / "migration.jsonl"
     line = ('{{"time":"2026-{m:02d}-{d:02d}T10:00:00Z","host":"gpvm01","user":"u{u}",'
@@ -167,7 +283,8 @@ def main() -> int:
         workdir = Path(tmp)
         result = {"python": sys.version.split()[0], "overhead": overhead(args.runs, workdir),
                   "report": report(args.records, workdir),
-                  "migrate": migrate(args.scripts, workdir)}
+                  "migrate": migrate(args.scripts, workdir),
+                  "installed": installed_overhead(args.runs, workdir)}
     print(json.dumps(result, indent=2))
     return 0
 
