@@ -22,6 +22,11 @@ def test_man_pages_are_fresh() -> None:
                        "`rm man/man1/*; bin/jobsub-compat man man/man1`")
 
 
+def test_pages_do_not_depend_on_the_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "30")  # argparse wraps its usage lines to the terminal
+    assert manpages.pages() == PAGES
+
+
 def test_every_dropin_and_subcommand_has_a_page() -> None:
     launchers = {p.name for d in (ROOT / "bin", ROOT / "bin" / "credentials")
                  for p in d.iterdir() if p.is_file() and not p.is_symlink()}

@@ -12,6 +12,7 @@ of macros (.TH .SH .SS .TP .PP .nf/.fi). Non-ASCII characters are written as gro
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import re
 
@@ -20,7 +21,7 @@ from .commands import common, credentials
 from .commands import jobsub as umbrella
 from .options import Fate, Option
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -49,13 +50,13 @@ CREDENTIAL_OPTIONS: dict[str, dict[str, bool]] = {
 }
 # Variables the drop-ins read that are not settings (settings come from config.DEFAULTS).
 VARIABLES = {
-    "JOBSUB_COMPAT_DRY_RUN": "1: print the translation (as `jobsub-compat explain`) instead "
-                             "of running jobsub_lite.",
-    "JOBSUB_COMPAT_SITE_CONFIG": f"another site config file instead of {config.SITE_CONFIG}.",
-    "BEARER_TOKEN, BEARER_TOKEN_FILE, XDG_RUNTIME_DIR": "where the bearer token is found "
+    "JOBSUB_COMPAT_DRY_RUN": "`1`: print the translation (as `jobsub-compat explain` does) "
+                             "instead of running jobsub_lite.",
+    "JOBSUB_COMPAT_SITE_CONFIG": f"Another site config file instead of {config.SITE_CONFIG}.",
+    "BEARER_TOKEN, BEARER_TOKEN_FILE, XDG_RUNTIME_DIR": "Where the bearer token is found "
                                                        "(WLCG discovery), as jobsub_lite "
                                                        "finds it.",
-    "JOBSUB_GROUP, GROUP": "the group when no -G is given.",
+    "JOBSUB_GROUP, GROUP": "The group when no -G is given.",
 }
 DONE = {Fate.RENAME: "Renamed", Fate.REWRITE: "Rewritten", Fate.DROP: "Dropped",
         Fate.EMULATE: "Emulated", Fate.REFUSE: "Refused"}
@@ -184,11 +185,10 @@ def _environment() -> list[str]:
     for name in config.DEFAULTS:
         var = config.ENVIRONMENT.get(name, f"JOBSUB_COMPAT_{name.upper()}")
         out += [".TP", f"\\fB{_escape(var)}\\fR",
-                _line(_inline(f"the `{name}` setting (see FILES): command line > "
+                _line(_inline(f"The `{name}` setting (see FILES): command line > "
                               "environment > user config > site config > default."))]
     for var, text in VARIABLES.items():
-        out += [".TP", _bold(var.split(", ")), _line(_inline(text.capitalize()
-                                                              if text[0].islower() else text))]
+        out += [".TP", _bold(var.split(", ")), _line(_inline(text))]
     return out
 
 
@@ -299,7 +299,7 @@ def _action_item(action: argparse.Action) -> list[str]:
     else:
         head = f"\\fI{_escape(str(action.metavar or action.dest))}\\fR"
     text = (action.help or "") % {**vars(action), "prog": ""}
-    if action.choices and not isinstance(action, argparse._SubParsersAction):
+    if action.choices:
         text += f" (one of: {', '.join(str(c) for c in action.choices)})"
     return [".TP", head, _line(_inline(text))]
 
@@ -315,8 +315,6 @@ def _coordinator_parsers() -> dict[str, tuple[str, argparse.ArgumentParser]]:
     found: dict[str, tuple[str, argparse.ArgumentParser]] = {}
     for name, parser in sub.choices.items():
         if name in cli.OWN_PARSERS:
-            import importlib
-
             module = importlib.import_module(f"{__package__}.{cli.OWN_PARSERS[name]}")
             parser = module._parser()
         found[name] = (helps[name], parser)
