@@ -4,6 +4,7 @@ DESTDIR, and that the staged launchers run from $DESTDIR$PREFIX."""
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import os
 import re
@@ -299,6 +300,26 @@ def test_wrong_settings_are_one_line_and_status_2(tmp_path: Path, settings: dict
     assert done.stderr.startswith("packaging/install.py: error: ") and says in done.stderr
     assert len(done.stderr.splitlines()) == 1
     assert not (tmp_path / "stage" / "etc").exists()
+
+
+def _old_python() -> str | None:
+    """A Python older than 3.9 on this machine, if there is one."""
+    for candidate in sorted(glob.glob("/usr/bin/python3.[5-8]")
+                            + glob.glob("/root/.pyenv/versions/3.[5-8].*/bin/python3.[5-8]")):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.mark.skipif(_old_python() is None, reason="no Python older than 3.9 on this machine")
+def test_an_interpreter_older_than_3_9_is_refused(tmp_path: Path) -> None:
+    old = _old_python()
+    env = {"PATH": os.environ.get("PATH", ""), "DESTDIR": str(tmp_path / "stage"),
+           "PYTHON": str(old)}
+    done = subprocess.run([sys.executable, str(ROOT / "packaging" / "install.py")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "the drop-ins need 3.9 or newer" in done.stderr
+    assert not (tmp_path / "stage").exists()
 
 
 def test_a_directory_that_is_not_ours_is_refused(tmp_path: Path) -> None:

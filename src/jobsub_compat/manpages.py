@@ -40,6 +40,11 @@ SUMMARY = {
     "jobsub_prio": "set the priority (JobPrio) of jobs with the HTCondor Python bindings",
     "jobsub_preload": "legacy jobsub_preload: says what to use instead",
     "jobsub_probe_url": "legacy jobsub_probe_url: says what to use instead",
+    "kx509": "legacy kx509: nothing to do, jobsub_lite uses tokens",
+    "cigetcert": "legacy cigetcert: nothing to do, jobsub_lite uses tokens",
+    "voms-proxy-init": "get the bearer token a legacy voms-proxy-init line asks for",
+    "voms-proxy-info": "answer legacy voms-proxy-info queries from the bearer token",
+    "voms-proxy-destroy": "remove the bearer token file instead of a proxy",
 }
 # The credential drop-ins' accepted options: name -> takes a value.
 CREDENTIAL_OPTIONS: dict[str, dict[str, bool]] = {
@@ -255,7 +260,6 @@ def _umbrella_page() -> str:
 
 def _credential_page(tool: str) -> str:
     code = credentials._CODE[tool]
-    summary = tokens.CODES[code].split(": ", 1)[1].rstrip(".")
     description = [".PP", _line(_inline(
         "An opt-in drop-in in bin/credentials/ (put that directory on PATH too): the legacy "
         "X.509 command, answered with the bearer tokens jobsub_lite uses. An unknown "
@@ -269,12 +273,12 @@ def _credential_page(tool: str) -> str:
         opts = [".PP", _line(_inline(f"{tool} accepts the options of the legacy tool "
                                      "(`-name` or `--name`; a value as the next word or "
                                      "after `=`):")), ".PP", ", ".join(names) + "."]
-    return _page(tool, summary, credentials.USAGE[tool], [
+    return _page(tool, SUMMARY[tool], credentials.USAGE[tool], [
         ("DESCRIPTION", description), ("OPTIONS", opts),
-        ("EXIT STATUS", [_line(_inline("0, or the legacy tool's status for the answer "
-                                       "(e.g. `-exists` without a valid token); 2 for a "
-                                       "usage error; 1 when no token could be had, with the "
-                                       "next step."))]),
+        ("EXIT STATUS", [_line(_inline("0 on success (voms-proxy-info: the legacy status "
+                                       "of its answer, e.g. 1 for `-exists` without a valid "
+                                       "token); 2 for a usage error; 1 when no token could "
+                                       "be had, with the next step."))]),
         ("SEE ALSO", [_escape("htgettoken(1), jobsub-compat-doctor(1)")])])
 
 
