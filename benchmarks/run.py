@@ -17,7 +17,8 @@
    (the tree is then root's), else this user on a tree made read-only. Each round runs a
    bare start of the launchers' interpreter, then each call directly, through the install,
    and through a copy of the install without its bytecode (what a user gets from a tree
-   without it: every module compiled on every call); medians of --runs rounds.
+   without it: every module compiled on every call); medians of --runs rounds, of
+   wall-clock time and of CPU time.
 
 The machines are shared and noisy: compare the ratios of one run, not milliseconds across
 runs.
@@ -127,18 +128,25 @@ def overhead(runs: int, workdir: Path) -> list[dict[str, object]]:
 
 # The timing loop of installed_overhead(), run as the unprivileged user by the launchers'
 # interpreter (this one may be private to its owner): argv JSON {name: argv} and a round
-# count in, JSON {name: median seconds} out.
+# count in, JSON {name: [median wall-clock seconds, median CPU seconds]} out. CPU time (user
+# and system, of the process and what it waited for) is what load on a shared machine
+# disturbs least; the targets are on wall-clock time.
 INTERLEAVED = """
-import json, statistics, subprocess, sys, time
+import json, resource, statistics, subprocess, sys, time
 calls, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
-times = {name: [] for name in calls}
+wall = {name: [] for name in calls}
+cpu = {name: [] for name in calls}
+def used():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 for i in range(rounds + 3):  # three rounds of warm-up
     for name, argv in calls.items():
-        start = time.perf_counter()
+        start, before = time.perf_counter(), used()
         subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if i >= 3:
-            times[name].append(time.perf_counter() - start)
-print(json.dumps({name: statistics.median(t) for name, t in times.items()}))
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(used() - before)
+print(json.dumps({n: [statistics.median(wall[n]), statistics.median(cpu[n])] for n in calls}))
 """
 
 
@@ -218,18 +226,26 @@ def installed_overhead(runs: int, workdir: Path) -> dict[str, object]:
     finally:
         for path in trees if not run_as else ():
             path.chmod(0o755)  # so that the scratch directory can be removed
-    medians = {name: seconds * 1000 for name, seconds in json.loads(done.stdout).items()}
+    found = json.loads(done.stdout)
+    medians = {name: wall * 1000 for name, (wall, _) in found.items()}
+    cpu = {name: used * 1000 for name, (_, used) in found.items()}
     bare = medians["bare"]
     rows: list[dict[str, object]] = [{"what": f"{python} -c pass", "ms": round(bare, 1),
-                                      "ratio": 1.0}]
+                                      "cpu_ms": round(cpu["bare"], 1), "ratio": 1.0}]
     for name in DROPINS:
         direct = medians[f"{name} direct"]
+
+        def ratio(of: dict[str, float], call: str, direct_call: str = f"{name} direct"
+                  ) -> float:
+            return round((of[call] - of[direct_call]) / of["bare"], 2)
+
         rows.append({"what": name, "ms": round(medians[name], 1),
                      "backend_ms": round(direct, 1),
                      "overhead_ms": round(medians[name] - direct, 1),
-                     "ratio": round((medians[name] - direct) / bare, 2),
-                     "no_bytecode_ratio": round((medians[f"{name} no bytecode"] - direct)
-                                                / bare, 2),
+                     "ratio": ratio(medians, name),
+                     "no_bytecode_ratio": ratio(medians, f"{name} no bytecode"),
+                     "cpu_ratio": ratio(cpu, name),
+                     "no_bytecode_cpu_ratio": ratio(cpu, f"{name} no bytecode"),
                      "target": TARGETS[name]})
     return {"as": user, "python": python, "overhead": rows}
 
