@@ -5,7 +5,6 @@ DESTDIR, and that the staged launchers run from $DESTDIR$PREFIX."""
 from __future__ import annotations
 
 import glob
-import importlib.util
 import os
 import re
 import shutil
@@ -144,27 +143,35 @@ def test_launchers_are_the_checkouts_with_the_interpreter_named(installed: Insta
                 f"#!{python} -S\n" + text[len(LAUNCHER_SHEBANG):]
 
 
-def _tag(python: str) -> str:
-    return subprocess.run([python, "-c", "import sys; print(sys.implementation.cache_tag)"],
-                          capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+# What the launchers' interpreter says of the installed package: its cache tag, then each
+# module whose bytecode is not unchecked-hash for exactly this source (the source hash is
+# keyed by the interpreter's magic number, so only that interpreter can check it).
+CHECK_BYTECODE = """
+import importlib.util, pathlib, sys
+print(sys.implementation.cache_tag)
+for source in sorted(pathlib.Path(sys.argv[1]).rglob("*.py")):
+    pyc = pathlib.Path(importlib.util.cache_from_source(str(source)))
+    header = pyc.read_bytes()[:16] if pyc.is_file() else b""
+    if (header[:4] != importlib.util.MAGIC_NUMBER or header[4:8] != bytes([1, 0, 0, 0])
+            or header[8:16] != importlib.util.source_hash(source.read_bytes())):
+        print(source)
+"""
 
 
 def test_the_package_is_byte_compiled_unchecked_for_the_launchers_python(
         installed: Installed) -> None:
-    tag = _tag(launcher_python(installed.prefix))
     source_root = ROOT / "src" / "jobsub_compat"
     target_root = installed.prefix / "src" / "jobsub_compat"
     modules = sorted(str(p.relative_to(source_root)) for p in source_root.rglob("*.py"))
     assert sorted(str(p.relative_to(target_root)) for p in target_root.rglob("*.py")) == modules
-    pycs = []
     for name in modules:
-        source = target_root / name
-        assert source.read_bytes() == (source_root / name).read_bytes()
-        pyc = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
-        header = pyc.read_bytes()[:16]
-        assert int.from_bytes(header[4:8], "little") == 0b01, f"{pyc}: not unchecked-hash"
-        assert header[8:16] == importlib.util.source_hash(source.read_bytes())
-        pycs.append(pyc)
+        assert (target_root / name).read_bytes() == (source_root / name).read_bytes()
+    checked = subprocess.run([launcher_python(installed.prefix), "-I", "-c", CHECK_BYTECODE,
+                              str(target_root)], capture_output=True, text=True, timeout=60)
+    tag, *wrong = checked.stdout.splitlines()
+    assert checked.returncode == 0 and wrong == [], checked.stderr or wrong
+    pycs = [(target_root / m).parent / "__pycache__" / f"{Path(m).stem}.{tag}.pyc"
+            for m in modules]
     everything = [p for p in target_root.rglob("*") if p.is_file()]
     assert sorted(everything) == sorted([target_root / m for m in modules] + pycs)
 
