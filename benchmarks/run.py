@@ -14,11 +14,12 @@
    command exists).
 4. The same drop-in calls on the site install (the README's site-install command, into a
    scratch DESTDIR) as a user who cannot write the tree: `nobody` when this runs as root
-   (the tree is then root's), else this user on a tree made read-only. Each round runs a
-   bare start of the launchers' interpreter, then each call directly, through the install,
-   and through a copy of the install without its bytecode (what a user gets from a tree
-   without it: every module compiled on every call); medians of --runs rounds, of
-   wall-clock time and of CPU time.
+   (the tree is then root's), else this user on a tree made read-only. For each drop-in,
+   rounds of a bare start of the launchers' interpreter, the stand-in called directly and
+   the drop-in, in turn; then the same through a copy of the install without its bytecode
+   (what a user gets from a tree without it: every module compiled on every call). Medians
+   of --runs rounds, of wall-clock time and of CPU time; each ratio is to the bare start
+   it alternated with.
 
 The machines are shared and noisy: compare the ratios of one run, not milliseconds across
 runs.
@@ -126,27 +127,32 @@ def overhead(runs: int, workdir: Path) -> list[dict[str, object]]:
     return rows
 
 
-# The timing loop of installed_overhead(), run as the unprivileged user by the launchers'
-# interpreter (this one may be private to its owner): argv JSON {name: argv} and a round
-# count in, JSON {name: [median wall-clock seconds, median CPU seconds]} out. CPU time (user
-# and system, of the process and what it waited for) is what load on a shared machine
-# disturbs least; the targets are on wall-clock time.
+# The timing loop of installed_overhead(), a script run as the unprivileged user by the
+# launchers' interpreter (this one may be private to its owner): JSON [{group: {name:
+# argv}}, rounds] on stdin, not in its argv, which every drop-in reads (and redacts) as
+# its caller's command line; each group's calls run in turn, round after round (after three
+# rounds of warm-up); out comes JSON {group: {name: [median wall-clock s, median CPU s]}}.
+# CPU time (user and system, of the process and what it waited for) is what load on a
+# shared machine disturbs least; the targets are on wall-clock time.
 INTERLEAVED = """
 import json, resource, statistics, subprocess, sys, time
-calls, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
-wall = {name: [] for name in calls}
-cpu = {name: [] for name in calls}
+groups, rounds = json.load(sys.stdin)
 def used():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
-for i in range(rounds + 3):  # three rounds of warm-up
-    for name, argv in calls.items():
-        start, before = time.perf_counter(), used()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if i >= 3:
-            wall[name].append(time.perf_counter() - start)
-            cpu[name].append(used() - before)
-print(json.dumps({n: [statistics.median(wall[n]), statistics.median(cpu[n])] for n in calls}))
+out = {}
+for group, calls in groups.items():
+    wall = {name: [] for name in calls}
+    cpu = {name: [] for name in calls}
+    for i in range(rounds + 3):
+        for name, argv in calls.items():
+            start, before = time.perf_counter(), used()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if i >= 3:
+                wall[name].append(time.perf_counter() - start)
+                cpu[name].append(used() - before)
+    out[group] = {n: [statistics.median(wall[n]), statistics.median(cpu[n])] for n in calls}
+print(json.dumps(out))
 """
 
 
@@ -210,42 +216,46 @@ def installed_overhead(runs: int, workdir: Path) -> dict[str, object]:
            "BEARER_TOKEN_FILE": str(token),
            "JOBSUB_COMPAT_SITE_CONFIG": str(root / "etc" / "jobsub_compat" /
                                             "jobsub_compat.conf")}
-    calls: dict[str, list[str]] = {"bare": [python, "-c", "pass"]}
+    # One group per drop-in and tree: a bare start, the stand-in called directly, the
+    # drop-in; so each is compared with the bare start it alternated with, and the tree
+    # without bytecode (which compiles every module, every call) disturbs no other figure.
+    groups: dict[str, dict[str, list[str]]] = {}
     for name, argv in DROPINS.items():
-        calls[f"{name} direct"] = [str(backend / name), *argv]
-        calls[name] = [str(tree / "bin" / name), *argv]
-        calls[f"{name} no bytecode"] = [str(bare_tree / "bin" / name), *argv]
+        for label, bin_dir in ((name, tree / "bin"), (f"{name} no bytecode", bare_tree / "bin")):
+            groups[label] = {"bare": [python, "-c", "pass"],
+                             "direct": [str(backend / name), *argv],
+                             "shim": [str(bin_dir / name), *argv]}
+    timer = area / "timer.py"
+    timer.write_text(INTERLEAVED)
     trees = [p for p in [root, *root.rglob("*"), bare_root, *bare_root.rglob("*")]
              if p.is_dir() and not p.is_symlink()]
     try:
         if not run_as:  # this user's own trees: make them ones they cannot write
             for path in trees:
                 path.chmod(0o555)
-        done = subprocess.run([*run_as, python, "-c", INTERLEAVED, json.dumps(calls),
-                               str(runs)], env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run([*run_as, python, str(timer)], input=json.dumps([groups, runs]),
+                              env=env, capture_output=True, text=True, check=True)
     finally:
         for path in trees if not run_as else ():
             path.chmod(0o755)  # so that the scratch directory can be removed
-    found = json.loads(done.stdout)
-    medians = {name: wall * 1000 for name, (wall, _) in found.items()}
-    cpu = {name: used * 1000 for name, (_, used) in found.items()}
-    bare = medians["bare"]
-    rows: list[dict[str, object]] = [{"what": f"{python} -c pass", "ms": round(bare, 1),
-                                      "cpu_ms": round(cpu["bare"], 1), "ratio": 1.0}]
+    found: dict[str, dict[str, list[float]]] = json.loads(done.stdout)
+
+    def ratio(group: str, kind: int) -> float:
+        got = found[group]
+        return round((got["shim"][kind] - got["direct"][kind]) / got["bare"][kind], 2)
+
+    bares = [found[name]["bare"] for name in DROPINS]
+    rows: list[dict[str, object]] = [{
+        "what": f"{python} -c pass", "ms": round(statistics.median(b[0] for b in bares) * 1000, 1),
+        "cpu_ms": round(statistics.median(b[1] for b in bares) * 1000, 1), "ratio": 1.0}]
     for name in DROPINS:
-        direct = medians[f"{name} direct"]
-
-        def ratio(of: dict[str, float], call: str, direct_call: str = f"{name} direct"
-                  ) -> float:
-            return round((of[call] - of[direct_call]) / of["bare"], 2)
-
-        rows.append({"what": name, "ms": round(medians[name], 1),
-                     "backend_ms": round(direct, 1),
-                     "overhead_ms": round(medians[name] - direct, 1),
-                     "ratio": ratio(medians, name),
-                     "no_bytecode_ratio": ratio(medians, f"{name} no bytecode"),
-                     "cpu_ratio": ratio(cpu, name),
-                     "no_bytecode_cpu_ratio": ratio(cpu, f"{name} no bytecode"),
+        wall = {call: seconds * 1000 for call, (seconds, _) in found[name].items()}
+        rows.append({"what": name, "ms": round(wall["shim"], 1),
+                     "backend_ms": round(wall["direct"], 1),
+                     "overhead_ms": round(wall["shim"] - wall["direct"], 1),
+                     "ratio": ratio(name, 0), "cpu_ratio": ratio(name, 1),
+                     "no_bytecode_ratio": ratio(f"{name} no bytecode", 0),
+                     "no_bytecode_cpu_ratio": ratio(f"{name} no bytecode", 1),
                      "target": TARGETS[name]})
     return {"as": user, "python": python, "overhead": rows}
 
