@@ -10,16 +10,20 @@
    BEARER_TOKEN_FILE (so the pre-flight reads its claims), the migration log on, and a
    queue of two jobs for jobsub_q to reformat.
 2. `jobsub-compat report` on a generated log of --records records: time and peak memory.
-3. `jobsub-compat migrate` on --scripts generated legacy scripts: time (when the migrate
-   command exists).
-4. The same drop-in calls on the site install (the README's site-install command, into a
-   scratch DESTDIR) as a user who cannot write the tree: `nobody` when this runs as root
-   (the tree is then root's), else this user on a tree made read-only. For each drop-in,
-   rounds of a bare start of the launchers' interpreter, the stand-in called directly and
-   the drop-in, in turn; then the same through a copy of the install without its bytecode
-   (what a user gets from a tree without it: every module compiled on every call). Medians
-   of --runs rounds, of wall-clock time and of CPU time; each ratio is to the bare start
-   it alternated with.
+3. `jobsub-compat migrate` on --scripts generated legacy scripts: time, and the time per
+   script as a ratio to a bare `python -S -c pass` of the same run (when the migrate command
+   exists).
+4. The migration log's redaction of hostile 100 kB words (HOSTILE_WORDS: shapes that
+   drive a backtracking pattern quadratic), as a ratio to redacting the same number of
+   bytes of everyday argv words: the redaction must stay linear in the words' length.
+5. The same drop-in calls as 1 on the site install (the README's site-install command,
+   into a scratch DESTDIR) as a user who cannot write the tree: `nobody` when this runs as
+   root (the tree is then root's), else this user on a tree made read-only. For each
+   drop-in, rounds of a bare start of the launchers' interpreter, the stand-in called
+   directly and the drop-in, in turn; then the same through a copy of the install without
+   its bytecode (what a user gets from a tree without it: every module compiled on every
+   call). Medians of --runs rounds, of wall-clock time and of CPU time; each ratio is to
+   the bare start it alternated with.
 
 The machines are shared and noisy: compare the ratios of one run, not milliseconds across
 runs.
@@ -184,7 +188,7 @@ def site_install(area: Path) -> tuple[Path, Path]:
 
 
 def installed_overhead(runs: int, workdir: Path) -> dict[str, object]:
-    """Section 4 of the docstring: the drop-ins of a site install, run by a user who cannot
+    """Section 5 of the docstring: the drop-ins of a site install, run by a user who cannot
     write it, against the stand-in backend, with and without the install's bytecode."""
     area = workdir / "installed"
     area.mkdir()
@@ -275,7 +279,9 @@ def report(records: int, workdir: Path) -> dict[str, object]:
     code = ("import resource, sys, time; sys.path.insert(0, 'src');"
             "from jobsub_compat import report; t = time.perf_counter();"
             f"rc = report.main(['--format', 'json', '--output', '/dev/null', {str(log)!r}]);"
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
+            " + report.reading.usable_cores()"  # its reading processes, the largest's each
+            " * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
     done = subprocess.run([PY, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           check=True)
     seconds, peak_kb = done.stdout.split()
@@ -293,10 +299,48 @@ def migrate(scripts: int, workdir: Path) -> dict[str, object] | None:
             "#!/bin/bash\n# a legacy submitter\n"
             f"jobsub_submit -G gm2 -M --jobsub-server=https://fifebatch.fnal.gov:8443 \\\n"
             f"  -N {1 + i % 10} --expected-lifetime=3600 file:///pnfs/gm2/run{i}.sh a b\n")
+    bare = median_ms([PY, "-S", "-c", "pass"], dict(os.environ), 20)  # this run's yardstick
     start = time.perf_counter()
     subprocess.run([PY, str(ROOT / "bin" / "jobsub-compat"), "migrate", str(tree)],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return {"scripts": scripts, "seconds": round(time.perf_counter() - start, 2)}
+    seconds = time.perf_counter() - start
+    return {"scripts": scripts, "seconds": round(seconds, 2),
+            "ratio": round(seconds * 1000 / scripts / bare, 3)}  # per script, to python -S -c pass
+
+
+# 100 kB words shaped like every redaction pattern's prefix, one per pattern (what a
+# quadratic pattern would choke on); tests/test_log.py checks what redaction makes of them.
+HOSTILE_SHAPES = ("x", "a.", "eyJ", "tokentoken", "token=", "a://b", "Aa1", "s.", "--credkey",
+                  "-eA", "Bearer ", "/aaaaaaaaaa", "a://b:", "@a://b:", "-token=",
+                  "-password=\n", "token_file=", "X_TOKEN:", 'token="\\', "token='token=\"",
+                  '"token": ', "token = ", "a \t")
+HOSTILE_WORDS = [shape * (100_000 // len(shape)) for shape in HOSTILE_SHAPES]
+
+
+def redaction(runs: int) -> dict[str, object]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from jobsub_compat import log
+
+    def calls(words: list[str]) -> list[list[str]]:  # as is, as -e values, as secrets
+        return [words, [w for word in words for w in ("-e", word)],
+                [w for word in words for w in ("--password", word)]]
+
+    size = sum(len(w) for w in HOSTILE_WORDS)
+    everyday = " ".join(DROPINS["jobsub_submit"])
+    ordinary = [(everyday * (size // len(everyday) + 1))[:size]]
+
+    def median_s(words: list[str]) -> float:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            for argv in calls(words):
+                log.redact(argv)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    hostile, plain = median_s(HOSTILE_WORDS), median_s(ordinary)
+    return {"bytes": size, "hostile_ms": round(hostile * 1000, 1),
+            "everyday_ms": round(plain * 1000, 1), "ratio": round(hostile / plain, 2)}
 
 
 def main() -> int:
@@ -310,6 +354,7 @@ def main() -> int:
         result = {"python": sys.version.split()[0], "overhead": overhead(args.runs, workdir),
                   "report": report(args.records, workdir),
                   "migrate": migrate(args.scripts, workdir),
+                  "redaction": redaction(min(args.runs, 5)),
                   "installed": installed_overhead(args.runs, workdir)}
     print(json.dumps(result, indent=2))
     return 0

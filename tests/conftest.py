@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -9,6 +10,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOUBLE_BIN = ROOT / "tests" / "doubles" / "jobsub_lite" / "bin"
 sys.path.insert(0, str(ROOT / "src"))
+
+# A suite started as a background job of a non-interactive shell (`cmd &`, as CI runners
+# and nohup do) inherits SIGINT and SIGQUIT (and SIGHUP) ignored, and so would every
+# drop-in the tests start. The signal tests are about scripts run from a terminal, where
+# these signals are at their defaults: give them back their defaults here.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+for _sig in (signal.SIGQUIT, signal.SIGHUP):
+    if signal.getsignal(_sig) == signal.SIG_IGN:
+        signal.signal(_sig, signal.SIG_DFL)
 
 
 @pytest.fixture(autouse=True)

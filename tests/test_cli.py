@@ -22,7 +22,7 @@ def test_explain_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
 
 def test_explain_text_and_error_status(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["explain", "--", "jobsub_submit", "-G", "gm2", "--override", "a", "b",
-                     "file:///x.sh"]) == 2
+                     "file:///x.sh"]) == 1
     out = capsys.readouterr().out
     assert "error: [JC128]" in out
 

@@ -169,9 +169,15 @@ def test_variable_expanded_by_jobsub_lite_is_pointed_out(tmp_path: Path) -> None
     assert "JC152" in codes(done)
 
 
+@pytest.mark.parametrize("words", ["-N 50", "-N=50", "-N50"])
+def test_n_jobs_of_a_node_pass(tmp_path: Path, words: str) -> None:
+    """The legacy dagNabbit submitted the node with -N jobs; jobsub_lite 1.12 renders its
+    stage with `queue 50` (lib/dagnabbit.py takes N from the line over its default 1)."""
+    done = run(tmp_path, f"<serial>\njobsub {words} file:///a\n</serial>\n")
+    assert f"jobsub {words} file:///a" in done.text
+
+
 REFUSED = [
-    pytest.param("<serial>\njobsub -N 5 file:///a\n</serial>\n", "one job per DAG node",
-                 id="N-above-one"),
     pytest.param("<serial>\njobsub_submit_dag file:///b.dag\n</serial>\n", "DAG inside a DAG",
                  id="nested-dag"),
     pytest.param("<serial>\necho hello\n</serial>\n", "not a job line", id="not-a-job"),
@@ -206,7 +212,7 @@ def test_refused(tmp_path: Path, text: str, fragment: str) -> None:
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot read the DAG file"):
+    with pytest.raises(UsageError, match="the DAG file missing.dag cannot be read"):
         dagfile.translate(str(tmp_path / "missing.dag"), "missing.dag", ENV, "1.12", "/", True)
 
 

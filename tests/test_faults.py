@@ -57,8 +57,8 @@ def test_backend_hanging_then_terminated(environ: dict[str, str], tmp_path: Path
     proc = subprocess.Popen([sys.executable, str(SHIM), "-G", "gm2", "file:///x.sh"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline() == "started\n"
-    proc.send_signal(signal.SIGTERM)  # forwarded to the backend, whose death we report
-    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    proc.send_signal(signal.SIGTERM)  # forwarded to the backend, whose death ends us too
+    assert proc.wait(timeout=30) == -signal.SIGTERM
     proc.stdout.close()
     assert proc.stderr is not None
     proc.stderr.close()
@@ -93,3 +93,34 @@ def test_log_directory_read_only(double_env: dict[str, str], tmp_path: Path) -> 
         target = str(locked / "migration.jsonl")
     done = submit({**double_env, "JOBSUB_COMPAT_LOG": target})
     assert done.returncode == 0 and "cannot write the migration log" in done.stderr
+
+
+def test_backend_whose_interpreter_is_missing(environ: dict[str, str], tmp_path: Path) -> None:
+    """ENOENT from posix_spawn on a file that exists: its #! interpreter is what is missing."""
+    env = {**environ, **backend(tmp_path, "exit 0\n"), "JOBSUB_COMPAT_SILENCE": "all"}
+    script = tmp_path / "bin" / "jobsub_submit"
+    script.write_text("#!/opt/no-such-python/bin/python3 -u\nprint('never')\n")
+    done = submit(env)
+    assert done.returncode == 1
+    assert done.stderr == (f"jobsub_submit: error: cannot run {script}: its interpreter "
+                           "/opt/no-such-python/bin/python3 (its first line is "
+                           "#!/opt/no-such-python/bin/python3 -u) does not exist; install it, "
+                           "or check the jobsub_lite install or JOBSUB_COMPAT_BACKEND\n")
+
+
+@pytest.mark.parametrize("kind", ["directory", "unreadable", "empty"])
+def test_an_unusable_token_file_says_what_it_is(double_env: dict[str, str], tmp_path: Path,
+                                                kind: str) -> None:
+    path = tmp_path / "bt"
+    if kind == "directory":
+        path.mkdir()
+        reason = "it is a directory, not a regular file"
+    elif kind == "unreadable":  # a regular file whose read fails, for root too
+        path = Path("/proc/self/mem")
+        reason = "it cannot be read (Input/output error)"
+    else:
+        path.write_text("\n")
+        reason = "it is empty"
+    done = submit({**double_env, "BEARER_TOKEN_FILE": str(path)})
+    assert done.returncode == 0
+    assert f"BEARER_TOKEN_FILE={path} cannot serve this call ({reason}; " in done.stderr

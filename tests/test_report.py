@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from jobsub_compat import options, report
+from jobsub_compat.report import export, reading
 from jobsub_compat.warnings import GENERAL_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +93,8 @@ def _expected(log: Path) -> dict[str, object]:
                           "2026-12-07T10:00:00Z", "2026-12-08T10:00:00Z",
                           "2026-12-09T23:59:59Z")
     return {
-        "summary": {"logs": [str(log)], "since": None, "records": 9, "legacy_calls": 7,
+        "summary": {"logs": [str(log)], "files": 1, "unreadable_files": 0, "since": None,
+                    "records": 9, "legacy_calls": 7,
                     "warnings": 9, "first_seen": t1, "last_seen": t5, "skipped_lines": 4,
                     "before_since": 0},
         "codes": [
@@ -316,6 +318,9 @@ def test_malformed_lines_and_odd_fields(tmp_path: Path,
     assert {s["script"] for s in data["scripts"]} == {"(unknown caller)", "(no script)"}
     assert {u["user"] for u in data["users"]} == {"(unknown)", "u"}
     assert [w["week"] for w in data["weeks"]] == ["2026-W47"]
+    # a time counts only when it starts with a real day: no "2026-13-45", no "garbage..."
+    assert (data["summary"]["first_seen"], data["summary"]["last_seen"]) == (
+        "2026-11-16T09:00:00Z", "2026-11-17T09:00:00Z")
 
 
 def test_since(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -372,17 +377,39 @@ def test_output_unwritable(log: Path, tmp_path: Path,
 def test_unreadable_logs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nope.jsonl"
     assert report.main([str(missing)]) == 1
-    assert capsys.readouterr().err == (f"jobsub-compat report: error: cannot read {missing}: "
+    assert capsys.readouterr().err == (f"jobsub-compat report: error: log {missing}: "
                                        "No such file or directory\n")
-    assert report.main([str(tmp_path)]) == 1
-    assert capsys.readouterr().err == (f"jobsub-compat report: error: cannot read {tmp_path}: "
-                                       "Is a directory\n")
     if os.geteuid() != 0:  # root reads anything
         locked = tmp_path / "locked.jsonl"
         locked.write_text("{}\n")
         locked.chmod(0)
         assert report.main([str(locked)]) == 1
         assert "Permission denied" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket"])
+def test_a_named_log_that_is_no_regular_file_is_one_line_and_never_read(
+        kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`report /dev/zero` and `report FIFO` used to hang: now one line, status 1."""
+    if kind == "fifo":
+        path = tmp_path / "log.jsonl"
+        os.mkfifo(path)  # no writer: an open() without O_NONBLOCK would wait for ever
+        expected = "is a FIFO (named pipe)"
+    elif kind == "device":
+        path, expected = Path("/dev/zero"), "is a character device"
+    else:
+        import socket
+        path = tmp_path / "s.jsonl"
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        expected = "No such device or address"
+    assert report.main(["--format", "json", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"jobsub-compat report: error: log {path}")
+    assert expected in err and err.count("\n") == 1
+    if kind == "socket":
+        sock.close()
 
 
 def test_several_logs_add_up(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -452,6 +479,23 @@ def test_default_log_is_the_per_user_file(log: Path, tmp_path: Path) -> None:
                            "(nothing logged yet?); name the log files to read\n")
 
 
+def test_the_launcher_finds_msgspec_and_pyarrow(log: Path, tmp_path: Path) -> None:
+    """bin/ runs `python3 -S` (no site-packages): report still takes the fast path."""
+    env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable),
+                                                  os.environ.get("PATH", "")])}
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); from jobsub_compat import "
+             "logrecords; print(logrecords.msgspec is not None)")
+    done = subprocess.run([sys.executable, "-S", "-c", probe, str(ROOT / "src")],  # noqa: S603
+                          capture_output=True, text=True, check=False)
+    assert done.stdout == "True\n", done.stderr
+    target = tmp_path / "calls.parquet"
+    done = subprocess.run([str(ROOT / "bin" / "jobsub-compat"), "report", "--export",  # noqa: S603
+                           str(target), str(log)], env=env, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert target.stat().st_size > 0
+
+
 def test_usage_error_in_a_real_process_has_no_traceback(log: Path) -> None:
     done = _run(["--since", "2026-02-30", str(log)])
     assert done.returncode == 2
@@ -494,65 +538,6 @@ def test_every_known_code_has_a_replacement() -> None:
         assert report.replacement(code), code
 
 
-# --- a million records -------------------------------------------------------------------------
-
-MEASURE = """
-import resource, sys, time
-from jobsub_compat import report
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-start = time.perf_counter()
-status = report.main(["--format", "json", "--output", sys.argv[2], sys.argv[1]])
-elapsed = time.perf_counter() - start
-growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-print(status, elapsed, growth)
-"""
-
-
-def _million(path: Path) -> None:
-    """1,000,000 records as the log writes them, half with warnings, over a year."""
-    line = ('{"time":"@DAY@T10:%02d:00Z","host":"gm2gpvm%02d.fnal.gov","user":"user%d",'
-            '"command":"jobsub_submit","caller":{"cmdline":["/bin/bash",'
-            '"/exp/gm2/app/users/u/scripts/s%d.sh","run42"],'
-            '"script":"/exp/gm2/app/users/u/scripts/s%d.sh"},"cwd":"/exp/gm2/app/users/u",'
-            '"argv":["-G","gm2","-M","--memory","2000","-N","10","--resource-provides='
-            'usage_model=DEDICATED,OPPORTUNISTIC","file:///exp/gm2/app/users/u/job.sh",'
-            '"run%d"],"backend_argv":["/opt/jobsub_lite/bin/jobsub_submit","-G","gm2",'
-            '"--mail_always","--memory=2000MB","-N","10","--resource-provides='
-            'usage_model=DEDICATED,OPPORTUNISTIC","file:///exp/gm2/app/users/u/job.sh",'
-            '"run%d"],"warnings":%s,"backend":"/opt/jobsub_lite/bin/jobsub_submit",'
-            '"backend_version":"1.12","status":0,"duration_ms":%d}\n')
-    warnings = ['["JC104","JC111"]', "[]", '["JC117"]', "[]"]
-    block = "".join(line % (i % 60, i % 8, i % 40, i % 300, i % 300, i, i, warnings[i % 4],
-                            1000 + i) for i in range(1000)).encode()
-    with open(path, "wb") as handle:
-        for n in range(1000):  # 1000 blocks of 1000 records: 3 blocks a day, 28 days a month
-            day = f"2026-{1 + n // 84:02d}-{1 + n % 84 // 3:02d}"
-            handle.write(block.replace(b"@DAY@", day.encode()))
-
-
-def test_a_million_records_in_seconds_with_bounded_memory(tmp_path: Path) -> None:
-    path = tmp_path / "big.jsonl"
-    _million(path)
-    out = tmp_path / "big.json"
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", MEASURE, str(path), str(out)],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, capture_output=True,
-        text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    status, elapsed, growth_kb = done.stdout.split()
-    assert status == "0"
-    assert float(elapsed) < 10, f"{elapsed} s"
-    assert int(growth_kb) < 200 * 1024, f"{growth_kb} KB"
-    data = json.loads(out.read_text())
-    assert data["summary"]["records"] == 1_000_000
-    assert data["summary"]["legacy_calls"] == 500_000
-    assert data["summary"]["warnings"] == 750_000
-    assert {c["code"]: c["calls"] for c in data["codes"]} == {
-        "JC104": 250_000, "JC111": 250_000, "JC117": 250_000}
-    assert len(data["scripts"]) == 150 and len(data["users"]) == 20
-    assert sum(w["warnings"] for w in data["weeks"]) == 750_000
-
-
 # --- the page in a real browser ----------------------------------------------------------------
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM),
@@ -574,3 +559,220 @@ def test_html_in_headless_chromium(log: Path, tmp_path: Path) -> None:
                  "JC104", "/home/alice/submit.sh", "dave", "(unknown code)"):
         assert text in dom, text
     assert dom.count("<table") == 4
+
+
+# --- a site's log_dir, processes, progress, export ---------------------------------------------
+
+def _site(root: Path) -> Path:
+    """A log_dir as log.py and logrotate leave it, with LINES spread over its files."""
+    import gzip
+
+    site = root / "log_dir"
+    site.mkdir()
+    (site / "alice.jsonl").write_text("\n".join(LINES[:4]) + "\n")
+    (site / "alice.jsonl.1").write_text("\n".join(LINES[4:7]) + "\n")
+    (site / "bob.jsonl.2.gz").write_bytes(gzip.compress(("\n".join(LINES[7:10]) + "\n")
+                                                        .encode()))
+    (site / "carol.jsonl-20261201.gz").write_bytes(gzip.compress(
+        ("\n".join(LINES[10:]) + "\n").encode()))
+    (site / "README").write_text("not a log\n")
+    (site / "alice.jsonl.lock").write_text("not a log either\n")
+    return site
+
+
+def test_a_log_dir_reads_as_its_lines_in_one_file(log: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    site = _site(tmp_path)
+    assert report.main(["--format", "json", str(site)]) == 0
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    expected = _expected(log)
+    expected["summary"].update(logs=[str(site)], files=4)  # type: ignore[attr-defined]
+    assert data == expected
+    assert err.count("skipped") == 3  # per file: alice.jsonl.1, bob's and carol's
+
+
+def test_a_directory_without_logs_says_so(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("{}\n")
+    assert report.main(["--format", "json", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["summary"]["files"] == 0
+    assert err == (f"jobsub-compat report: warning: {tmp_path} holds no migration log "
+                   "(*.jsonl, *.jsonl.1, *.jsonl.2.gz, ...)\n")
+
+
+def test_jobs_and_processes(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(reading, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(reading, "CHUNK", 300)  # the one file in several ranges
+    assert report.main(["--format", "json", "--jobs", "2", str(log)]) == 0
+    assert json.loads(capsys.readouterr().out) == _expected(log)
+    # standard input among the logs: read here, not in a reading process
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(log.read_bytes())))
+    assert report.main(["--format", "json", "--jobs", "2", str(log), "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["records"] == 18
+    assert report.main(["--jobs", "0", str(log)]) == 2
+    assert capsys.readouterr().err == ("jobsub-compat report: error: --jobs wants a number of "
+                                       "processes, 1 or more, not 0\n")
+
+
+@pytest.mark.parametrize("how, message", [
+    pytest.param("crash", "a reading process failed:\nTraceback", id="crash"),
+    pytest.param("kill", "a reading process was killed (SIGKILL); out of memory? try --jobs 1",
+                 id="killed"),
+])
+def test_a_reading_process_that_fails_is_one_error(
+        how: str, message: str, log: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import signal
+
+    parent = os.getpid()
+    feed = report.Tally.feed
+
+    def failing(self: report.Tally, *args: object) -> int:
+        if os.getpid() != parent:  # in a forked reading process only
+            if how == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise RuntimeError("a bug")
+        return feed(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report.Tally, "feed", failing)
+    monkeypatch.setattr(reading, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(reading, "CHUNK", 300)
+    assert report.main(["--format", "json", "--jobs", "2", str(log)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"jobsub-compat report: error: {message}")
+
+
+def test_progress_on_a_terminal_only(log: Path) -> None:
+    """The progress line goes to stderr when it is a terminal (and is cleared after)."""
+    import pty
+
+    code = ("import sys; from jobsub_compat import report; from jobsub_compat.report import "
+            "reading; reading.PROGRESS_AFTER = 0; sys.exit(report.main())")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    argv = [sys.executable, "-c", code, "--format", "json", "-o", os.devnull, str(log)]
+    main, child = pty.openpty()
+    done = subprocess.run(argv, env=env, stderr=child, stdout=subprocess.DEVNULL,  # noqa: S603
+                          check=False)
+    os.close(child)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert done.returncode == 0
+    assert b"\rjobsub-compat report: read 0 of 0 MB (100%), 1 of 1 files\x1b[K" in shown
+    assert b"files\x1b[K\r\x1b[Kjobsub-compat report: warning: " in shown  # cleared first
+    plain = subprocess.run(argv, env=env, capture_output=True, check=False)  # noqa: S603
+    assert b"read" not in plain.stderr
+
+
+def test_export_parquet(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    import pyarrow.parquet as pq
+
+    target = tmp_path / "records.parquet"
+    assert report.main(["--format", "json", "--since", "2026-11-20", "--export",
+                        str(target), str(log)]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    table = pq.read_table(target)
+    assert table.num_rows == summary["records"] == 6
+    assert table.column_names == ["time", "week", "user", "command", "script", "codes"]
+    rows = table.to_pylist()
+    first = min(rows, key=lambda r: r["time"])
+    assert first["time"].isoformat() == "2026-11-24T08:30:00+00:00"
+    assert first["week"].isoformat() == "2026-11-23"
+    assert (first["user"], first["script"], first["codes"]) == ("bob", "(no script)",
+                                                                 ["JC163"])
+    assert not list(tmp_path.glob(".records.parquet.*"))  # no part left behind
+    # in two processes: the same rows
+    monkeypatch.setattr(reading, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(reading, "CHUNK", 300)
+    again = tmp_path / "again.parquet"
+    assert report.main(["--since", "2026-11-20", "--jobs", "2", "--export", str(again),
+                        str(log)]) == 0
+
+    def key(row: dict[str, object]) -> str:
+        return repr(sorted(row.items()))
+
+    assert sorted(pq.read_table(again).to_pylist(), key=key) == sorted(rows, key=key)
+    assert not list(tmp_path.glob(".again.parquet.*"))
+
+
+def test_export_without_pyarrow_or_a_writable_place(log: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "missing" / "x.parquet"
+    assert report.main(["--export", str(target), str(log)]) == 1
+    assert capsys.readouterr().err == (f"jobsub-compat report: error: cannot write {target}: "
+                                       "No such file or directory\n")
+    monkeypatch.setattr(export, "available", lambda: False)
+    assert report.main(["--export", str(tmp_path / "x.parquet"), str(log)]) == 1
+    assert capsys.readouterr().err == ("jobsub-compat report: error: --export needs pyarrow: "
+                                       "pip install 'jobsub-compat[parquet]' (or pyarrow)\n")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_line_in_process(log: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(reading, "PROGRESS_AFTER", 0)
+    monkeypatch.setattr(reading, "CHUNK", 500)  # several parts: several updates
+    other = log.with_name("other.jsonl")
+    shutil.copy(log, other)
+    assert report.main(["--format", "json", str(log), str(other)]) == 0
+    shown = terminal.getvalue()
+    assert shown.count("\rjobsub-compat report: read 0 of 0 MB") > 2
+    assert ", 2 of 2 files\x1b[K\r\x1b[K" in shown  # the last update, then cleared
+    monkeypatch.setattr(reading, "PROGRESS_AFTER", 3600)  # a short run shows nothing
+    terminal.truncate(0)
+    assert report.main(["--format", "json", str(log)]) == 0
+    assert "read" not in terminal.getvalue()
+
+
+def test_default_log_in_process(log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state"
+    (state / "jobsub_compat").mkdir(parents=True)
+    shutil.copy(log, state / "jobsub_compat" / "migration.jsonl")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    assert report.main(["--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["records"] == 9
+    monkeypatch.setenv("JOBSUB_COMPAT_LOG", str(tmp_path / "elsewhere.jsonl"))
+    assert report.main([]) == 1
+    assert "no migration log at" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_and_an_unwritable_export(log: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    def closed(text: str, output: str | None) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(report, "_write", closed)
+        assert report.main([str(log)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+    def full(self: export.Export, used: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export.Export, "finish", full)
+    target = tmp_path / "x.parquet"
+    assert report.main(["--export", str(target), str(log)]) == 1
+    assert capsys.readouterr().err.endswith(
+        f"jobsub-compat report: error: cannot write {target}: No space left on device\n")
+    assert not target.exists() and not list(tmp_path.glob(".x.parquet.*"))

@@ -88,14 +88,19 @@ SIGNIFICANT = st.lists(st.sampled_from(list("0123456789.@_-/#=:'\"\\ \t\nabzAZ_�
 TEXT = st.one_of(SIGNIFICANT, st.text(max_size=30))
 
 
-@given(TEXT)
-@example("12.@s")
-@example("1@s\n")
-@example("1.2.3@s")
-@example("٣@s")
-@example("1@é-x.y@z")
+@given(st.one_of(TEXT, st.tuples(TEXT, st.sampled_from(
+    ["fnal.gov", "fnal.gov\n", "fnalXgov", "s.fnal.gov", "@x.fnal.gov"])).map("".join)))
+@example("12.@s.fnal.gov")
+@example("1@s.fnal.gov\n")
+@example("1.2.3@s.fnal.gov")
+@example("1..2@s.fnal.gov")
+@example("٣@s.fnal.gov")
+@example("1@é-x.y@z.fnal.gov")
+@example("1@fnal.gov")
+@example("1@sXfnalYgov")
 def test_is_job_id_is_the_legacy_regex(text: str) -> None:
-    regex = re.fullmatch(r"[0-9]+\.?[0-9]*@[\w][\w.@-]*", text)
+    """jobsubClient.py check_id (Python 2, str pattern: ASCII \\w)."""
+    regex = re.match(r"^[0-9]+\.*[0-9]*\@[\w]+[\w\-\_\.\@]*.fnal.gov$", text, re.ASCII)
     assert common.is_job_id(text) == bool(regex)
 
 

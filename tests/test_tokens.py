@@ -16,7 +16,7 @@ import jwt
 import pytest
 
 from jobsub_compat import proxies, tokens
-from jobsub_compat.warnings import GENERAL_CODES
+from jobsub_compat.warnings import GENERAL_CODES, UsageError
 
 from .test_proxies import key, make_proxy
 
@@ -324,17 +324,20 @@ def test_role_from_token_noted(env: dict[str, str], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("lifetime", "fragment"), [
-    pytest.param(300, "expires in 4 min", id="soon"),
-    pytest.param(-120, "expired 2 min", id="expired"),
+    pytest.param(300, "expires in 5 min 0 s;", id="soon"),
+    pytest.param(-120, "expired 2 min 0 s ago;", id="expired"),
 ])
 def test_expiry_warning(env: dict[str, str], tmp_path: Path, lifetime: int,
                         fragment: str) -> None:
-    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", make_token(lifetime=lifetime)))
-    result = tokens.preflight("gm2", None, env)
+    token = make_token(lifetime=lifetime)
+    now = tokens.decode(token)[0]["iat"]  # the check's clock: when the token was made
+    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", token))
+    result = tokens.preflight("gm2", None, env, now=now)
     assert codes(result) == [tokens.TOKEN_EXPIRING]
     assert fragment in result.warnings[0][1]
-    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", make_token(lifetime=700)))
-    assert tokens.preflight("gm2", None, env).warnings == []
+    token = make_token(lifetime=700)
+    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", token))
+    assert tokens.preflight("gm2", None, env, now=tokens.decode(token)[0]["iat"]).warnings == []
 
 
 def test_readable_file_warning(env: dict[str, str], tmp_path: Path) -> None:
@@ -454,3 +457,94 @@ def test_codes_are_described_and_distinct() -> None:
     assert all(code.startswith("JC5") and len(code) == 5 for code in tokens.CODES)
     assert not set(tokens.CODES) & set(GENERAL_CODES)
     assert all(text.strip() and "\n" not in text for text in tokens.CODES.values())
+
+
+# -- names and shared per-group files (issue 12, item 7) --------------------------------
+
+@pytest.mark.parametrize("name", ["gm2", "fermilab", "dune", "samdev", "mu2e", "Production",
+                                  "sbnd-x", "uboone_2", "des.sub", "0x", "_x"])
+def test_valid_names(name: str) -> None:
+    assert tokens.valid_name(name)
+
+
+@pytest.mark.parametrize("name", ["", "../../etc", "a/b", ".hidden", "-G", "gm2 x", "gm2\n",
+                                  "é", "a*", "~", "..", "a b"])
+def test_invalid_names(name: str) -> None:
+    assert not tokens.valid_name(name)
+    with pytest.raises(UsageError, match="is not a group name"):
+        tokens.check_name("group", name, "-G")
+
+
+def test_a_subgroup_has_no_dot() -> None:
+    assert tokens.valid_name("a.b") and not tokens.valid_name("a.b", dots=False)
+
+
+@pytest.mark.parametrize("argv, environ, where", [
+    (["-G", "../../etc", "file:///x.sh"], {}, "-G '../../etc'"),
+    (["file:///x.sh"], {"JOBSUB_GROUP": "../../etc"}, "JOBSUB_GROUP '../../etc'"),
+    (["file:///x.sh"], {"GROUP": "a/b"}, "GROUP 'a/b'"),
+    (["-G", "gm2", "--role", "../x", "file:///x.sh"], {}, "--role '../x'"),
+    (["-G", "gm2", "--subgroup", "a.b", "file:///x.sh"], {}, "--subgroup 'a.b'"),
+])
+def test_submit_refuses_what_is_no_name(argv: list[str], environ: dict[str, str],
+                                        where: str) -> None:
+    from jobsub_compat.commands import submit
+
+    plan = submit.translate(argv, environ)
+    assert plan.exit_code == 1 and plan.error and plan.error.startswith(where), plan.error
+    assert plan.backend_argv == []
+
+
+def test_management_commands_refuse_what_is_no_name() -> None:
+    """Exit 1: optparse took any word as a group or role; the legacy server refused what
+    was no group of its (the client's own checks and the server's refusals exit 1)."""
+    from jobsub_compat.commands import q, rm
+
+    plan = rm.translate(["-G", "../../etc", "--jobid", "1.0@jobsub01.fnal.gov"], {})
+    assert plan.exit_code == 1 and plan.error and plan.error.startswith("-G '../../etc'")
+    plan = q.translate(["-G", "gm2", "--role", "x/y"], {})
+    assert plan.exit_code == 1 and plan.error and plan.error.startswith("--role 'x/y'")
+
+
+@pytest.mark.parametrize("plant", ["symlink", "mode 0644", "directory", "other user"])
+def test_a_shared_per_group_file_not_ones_own_is_never_used(env: dict[str, str],
+                                                            tmp_path: Path,
+                                                            plant: str) -> None:
+    """/tmp/bt_token_gm2_Analysis_<uid> planted by someone else: not read, not pointed
+    at; a warning, and jobsub_lite's own behaviour (BEARER_TOKEN_FILE left alone)."""
+    target = lite_file(env, "gm2", "Analysis")
+    good = write_token(tmp_path / "elsewhere", make_token(["/gm2"]))
+    if plant == "symlink":
+        target.symlink_to(good)
+    elif plant == "mode 0644":
+        write_token(target, make_token(["/gm2"]), mode=0o644)
+    elif plant == "directory":
+        target.mkdir()
+    else:
+        if os.geteuid() != 0:  # pragma: no cover - CI runs as root
+            pytest.skip("only root can make a file owned by another user")
+        write_token(target, make_token(["/gm2"]))
+        os.chown(target, 4242, -1)
+    expected = {"symlink": "is a symbolic link", "mode 0644": "has mode 0644, not 0600",
+                "directory": "is not a regular file",
+                "other user": "belongs to uid 4242, not to you"}[plant]
+    result = tokens.preflight("gm2", None, env)  # no BEARER_TOKEN_FILE: jobsub_lite's file
+    assert result.env == {} and codes(result) == [tokens.TOKEN_FILE_UNSAFE]
+    assert f"{target} {expected}: it is not used" in result.warnings[0][1]
+    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", make_token(["/dune"])))
+    result = tokens.preflight("gm2", None, env)  # another group's: no redirect to it
+    assert result.env == {} and codes(result) == [tokens.TOKEN_FILE_UNSAFE]
+    del env["BEARER_TOKEN_FILE"]
+    assert tokens.group_from_tokens(env) is None  # jobsub_q without -G: not that file
+
+
+def test_a_private_per_group_file_is_used(env: dict[str, str], tmp_path: Path) -> None:
+    target = write_token(lite_file(env, "gm2", "Analysis"), make_token(["/gm2"]), mode=0o400)
+    assert tokens.group_from_tokens(env) == ("gm2", str(target))
+    env["BEARER_TOKEN_FILE"] = str(write_token(tmp_path / "bt", make_token(["/dune"])))
+    assert tokens.preflight("gm2", None, env).env == {"BEARER_TOKEN_FILE": str(target)}
+
+
+def test_a_role_that_is_no_name_is_not_taken_from_files(env: dict[str, str]) -> None:
+    (Path(tokens.TMP) / f"jobsub_default_role_gm2_{UID}").write_text("../../etc\n")
+    assert tokens.default_role_file("gm2", env) is None

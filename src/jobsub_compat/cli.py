@@ -106,4 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    """The `jobsub-compat` console script of a pip install: as bin/jobsub-compat runs."""
+    from .backend import launch
+
+    launch(__name__, "main")

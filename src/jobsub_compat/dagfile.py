@@ -23,15 +23,16 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections import abc
 from dataclasses import dataclass, field
 
-from . import backend, classads, legacy, lite
+from . import backend, classads, legacy, lite, userfiles
 from . import warnings as w
 from .warnings import UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
 MANUAL = """\
 jobsub_submit_dag (jobsub-compat) submits a dagNabbit DAG description file with
@@ -59,8 +60,9 @@ appears in later lines, as the legacy server did; a value in backticks is the ou
 that command, run without a shell), and <beginjob> /
 <finishjob> holding one `file://SCRIPT ARGS` line (the first job's prescript, the last
 job's postscript). jobsub_lite splits job lines at spaces, so values with spaces are
-written without them where ClassAd syntax allows. Refused with the fix: nested DAGs,
-`-N` above 1 in a job line (jobsub_lite runs one job per node), lines that are not jobs.
+written without them where ClassAd syntax allows. `-N COUNT` in a job line queues COUNT
+jobs for that node, as the legacy server's dagNabbit did (jobsub_lite 1.12 renders the
+node's stage with `queue COUNT`). Refused with the fix: nested DAGs, lines that are not jobs.
 
 Options: --maxConcurrent N (legacy --maxRunning, -max_running, -m) runs at most N jobs at
 once. `jobsub-compat explain -- jobsub_submit_dag ...` shows the translated file.
@@ -78,6 +80,7 @@ _RELATIVE_URL = re.compile(r"^(file|dropbox|tardir)://(?!/)(.+)$")
 _CLASSAD_OPTIONS = {"-c", "--append_condor_requirements", "--append-condor-requirements",
                     "-l", "--lines"}
 _IDENT = re.compile(r"[A-Za-z0-9_.]")
+LIMIT = 16 * userfiles.MiB  # a DAG file: thousands of job lines fit many times over
 
 
 @dataclass
@@ -91,6 +94,7 @@ class _Job:
 class Translated:
     text: str
     warnings: list[tuple[str, str]]
+    original: str  # the file as read (once: it is never read again)
 
 
 class _Reader:
@@ -120,11 +124,11 @@ class _Reader:
     # --- the file, line by line ----------------------------------------------------------
     def read(self) -> Translated:
         try:
-            with open(self.path, encoding="utf-8", errors="surrogateescape") as handle:
-                lines = handle.read().splitlines()
-        except OSError as exc:
-            raise UsageError(f"cannot read the DAG file {self.shown}: {exc.strerror}; "
-                             "check the file:// path") from None
+            original = userfiles.read_text(self.path, LIMIT, "the DAG file")
+        except userfiles.UserFileError as exc:
+            raise UsageError(f"the DAG file {self.shown} {exc.reason}; check the file:// "
+                             "path") from None
+        lines = original.splitlines()
         block: str | None = None
         for n, raw in enumerate(lines, 1):
             line = _COMMENT.sub("", raw).strip()
@@ -143,7 +147,7 @@ class _Reader:
             raise self.fail(len(lines), f"<{self.stack[-1]}> is never closed; add "
                             f"</{self.stack[-1]}>")
         self.attach_hooks()
-        return Translated("\n".join(self.out) + "\n", self.warnings)
+        return Translated("\n".join(self.out) + "\n", self.warnings, original)
 
     def tag(self, n: int, line: str, tag: re.Match[str], block: str | None) -> str | None:
         closing, name = tag.group(1) == "/", tag.group(2).lower()
@@ -187,6 +191,10 @@ class _Reader:
                       "explain; the drop-in runs it when submitting.")
             return quoted
         status, output = backend.capture(shlex.split(command), self.environ)
+        if status == backend.CAPTURE_TOO_LONG:
+            raise self.fail(n, f"macro {name} = {quoted} printed more than "
+                            f"{userfiles.describe_size(backend.CAPTURE_LIMIT)}, which is no "
+                            "macro value; compute the value before submitting")
         if status != 0:  # the legacy server kept the text as written when it failed
             self.warn(w.DAG_MACRO_COMMAND, n, f"macro {name} = {quoted} failed (status "
                       f"{status}); its text is used as written, as the legacy server did.")
@@ -230,8 +238,7 @@ class _Reader:
         from .commands import submit
 
         group = self.environ.get("JOBSUB_GROUP") or self.environ.get("GROUP") or ""
-        env = {k: v for k, v in self.environ.items() if k != "JOBSUB_SERVER"}
-        env["JOBSUB_GROUP"] = group or "unknown"
+        env = _NodeEnvironment(self.environ, group or "unknown")
         plan = submit.translate(argv, env, self.lite_version, "jobsub")
         if plan.error:
             raise self.fail(n, plan.error)
@@ -245,21 +252,13 @@ class _Reader:
         options = words if exe is None else words[:exe]
         rest = [] if exe is None else words[exe:]
         kept: list[str] = []
-        for i, word in enumerate(options):
+        for word in options:
             if word in ("-n", "--no_submit", "--no-submit"):
                 self.warn(w.DAG_NO_SUBMIT, n, f"{word} was needed in legacy DAG job lines; "
                           "jobsub_lite never submits a node by itself; dropped. Remove it.")
                 continue
             if word == "--dag":
                 raise self.fail(n, "a DAG inside a DAG is not supported by jobsub_lite")
-            value = word.partition("=")[2] if word.startswith("-N") else ""
-            if word == "-N" and i + 1 < len(options):
-                value = options[i + 1]
-            elif word.startswith("-N") and not value:
-                value = word[2:]
-            if value.isdigit() and int(value) > 1:
-                raise self.fail(n, f"-N {value}: jobsub_lite runs one job per DAG node; "
-                                f"write the line {value} times inside a <parallel> block")
             kept.append(self.absolute(word))
         rest = [self.absolute(word) for word in rest]
         out = []
@@ -372,6 +371,29 @@ def _same_classad(option: str, before: str, after: str) -> bool:
         return classads.same_expression(before, after)
     except classads.Unavailable:
         return True
+
+
+class _NodeEnvironment(abc.Mapping):  # type: ignore[type-arg]
+    """The environment a job line is translated in: the caller's, looked up name by name
+    (so `-e NAME` means in a node what it means on the command line, whatever mapping the
+    caller gave), with the group of the command line and without $JOBSUB_SERVER."""
+
+    def __init__(self, environ: Mapping[str, str], group: str) -> None:
+        self.environ, self.group = environ, group
+
+    def __getitem__(self, key: str) -> str:
+        if key == "JOBSUB_GROUP":
+            return self.group
+        if key == "JOBSUB_SERVER":
+            raise KeyError(key)
+        return self.environ[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield "JOBSUB_GROUP"
+        yield from (k for k in self.environ if k not in ("JOBSUB_GROUP", "JOBSUB_SERVER"))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def translate(path: str, shown: str, environ: Mapping[str, str], lite_version: str | None,

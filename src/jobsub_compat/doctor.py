@@ -3,7 +3,8 @@
 Which jobsub_submit a script gets, whether the install it runs from has bytecode for the
 running interpreter, the jobsub_lite behind it, the token and proxy (never the token
 itself), the settings and where each came from, and whether the migration log can be
-written. Exit 0 when a backend was found, 1 otherwise (the screen says why).
+written. Exit 0 when a backend was found and the config files could be read, 1 otherwise
+(the screen says why).
 """
 
 from __future__ import annotations
@@ -156,9 +157,13 @@ def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
                 for label, value in described]
     for label, path in config.config_files(environ):
         out.append((label, path if os.path.exists(path) else f"{path} (absent)"))
-    for name, setting in config.settings(environ).items():
+    try:
+        settings = config.settings(environ)
+    except RuntimeFailure as exc:
+        out.append(("settings", f"ERROR: {exc}"))
+        return out, False
+    for name, setting in settings.items():
         out.append((f"setting {name}", f"{setting.value or '(empty)'} from {setting.source}"))
-    settings = config.settings(environ)
     user_log = log.user_log(environ, settings["log"].value)
     out.append(("migration log", _writable(user_log) if user_log else "off"))
     return out, found is not None

@@ -94,53 +94,82 @@ def _remove_files(files: dict[str, str]) -> None:
             pass
 
 
+class _Call:
+    """What is known of a call so far, for its log record."""
+
+    __slots__ = ("plan", "found", "status")
+
+    def __init__(self) -> None:
+        self.plan: Plan | None = None
+        self.found: backend.Backend | None = None
+        self.status = 1
+
+
 def run(command: str, translate: Translate, make_output: Callable[[Plan], Output],
         argv: list[str] | None = None, environ: Mapping[str, str] | None = None,
         backend_command: str | None = None) -> int:
-    """Do the call, then write its record to the migration log (never for dry runs)."""
+    """Do the call, then write its record to the migration log (never for dry runs).
+
+    A call that ends by a signal returns 128 + N and leaves the signal to backend.launch;
+    a closed standard output is logged as 141 (SIGPIPE). ^C before anything ran stops it
+    unlogged (KeyboardInterrupt)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     environ = os.environ if environ is None else environ
     started = time.monotonic()
-    plan: Plan | None = None
-    found: backend.Backend | None = None
-    status = 1
+    call = _Call()
+    logged = environ.get("JOBSUB_COMPAT_DRY_RUN") != "1"
     try:
-        plan, found, status = _call(command, translate, make_output, argv, environ,
-                                    backend_command)
+        _call(call, command, translate, make_output, argv, environ, backend_command)
+    except KeyboardInterrupt:
+        logged = False
+        raise
+    except BrokenPipeError:
+        call.status = 128 + backend.SIGPIPE
+        backend.end_by(backend.SIGPIPE)
+    except RuntimeFailure as exc:  # a config file that cannot be read
+        call.status = 1
+        _err(exc.line(command))
     finally:
-        if environ.get("JOBSUB_COMPAT_DRY_RUN") != "1":
-            _log(command, argv, plan, found, status, time.monotonic() - started, environ)
-    return status
+        if logged:
+            _log(command, argv, call, time.monotonic() - started, environ)
+    return call.status
 
 
-def _log(command: str, argv: list[str], plan: Plan | None, found: backend.Backend | None,
-         status: int, duration: float, environ: Mapping[str, str]) -> None:
-    settings = config.settings(environ)
+def _log(command: str, argv: list[str], call: _Call, duration: float,
+         environ: Mapping[str, str]) -> None:
+    try:
+        settings = config.settings(environ)
+    except RuntimeFailure:
+        return  # said already: no log can be found without the config
     if settings["log"].value == "off" and not settings["log_dir"].value and \
             settings["syslog"].value != "on":
         return  # every destination is off: spare the import
     from . import log
 
+    plan, found = call.plan, call.found
     record = log.make_record(
         command, argv, plan.backend_argv if plan else [],
         [w.code for w in plan.warnings] if plan else [], found.path if found else None,
-        found.version if found else None, status, duration, environ)
+        found.version if found else None, call.status, duration, environ)
     problem = log.write(record, environ)
     if problem:
         _err(f"{command}: warning: {problem}")
 
 
-def _call(command: str, translate: Translate, make_output: Callable[[Plan], Output],
-          argv: list[str], environ: Mapping[str, str], backend_command: str | None
-          ) -> tuple[Plan | None, backend.Backend | None, int]:
+def _call(call: _Call, command: str, translate: Translate,
+          make_output: Callable[[Plan], Output], argv: list[str],
+          environ: Mapping[str, str], backend_command: str | None) -> None:
+    """The call; its status in call.status."""
     if command in environ.get(backend.MARKER, "").split(","):
         _err(f"{command}: error: the jobsub_lite backend called {command} again, i.e. this "
              "shim; set JOBSUB_COMPAT_BACKEND to jobsub_lite's own bin directory")
-        return None, None, 1
+        return
     plan, found, missing = plan_for(command, translate, argv, environ, backend_command)
+    call.plan, call.found = plan, found
+    call.status = plan.exit_code
     if environ.get("JOBSUB_COMPAT_DRY_RUN") == "1":
         sys.stdout.write(plan.as_text())
-        return plan, found, plan.exit_code
+        return
     settings = config.settings(environ)
     silenced = {c.strip() for c in settings["silence"].value.split(",") if c.strip()}
     shown = [w for w in plan.warnings if "all" not in silenced and w.code not in silenced]
@@ -149,21 +178,24 @@ def _call(command: str, translate: Translate, make_output: Callable[[Plan], Outp
             _err(f"{command}: error [{warning.code}]: {warning.message}")
         _err(f"{command}: error: strict mode ({settings['strict'].source}): fix the legacy "
              "usages above, or silence their codes")
-        return plan, found, 2
+        call.status = 2
+        return
     for warning in shown:
         _err(warning.line(command))
     if plan.error:
         _err(f"{command}: error: {plan.error}")
-        return plan, found, plan.exit_code
+        return
     if plan.action == "print":
         sys.stdout.write(plan.text)
-        return plan, found, plan.exit_code
+        return
     if plan.action == "version":
         print(version_line(command, found))
-        return plan, found, 0 if found else 1
+        call.status = 0 if found else 1
+        return
+    call.status = 1
     if found is None:
         _err(f"{command}: error: {missing}")
-        return plan, found, 1
+        return
     env = {k: v for k, v in environ.items() if plan.env.get(k, "") is not None}
     env.update({k: v for k, v in plan.env.items() if v is not None})
     marker = environ.get(backend.MARKER)
@@ -172,17 +204,23 @@ def _call(command: str, translate: Translate, make_output: Callable[[Plan], Outp
     if plan.text:
         sys.stdout.write(plan.text)
         sys.stdout.flush()
-    try:
-        _write_files(plan.files)
-        status = backend.run(plan.backend_argv, env, output.line,
-                             getattr(output, "error_line", None))
-    except RuntimeFailure as exc:
-        _err(exc.line(command))
-        return plan, found, 1
-    except OSError as exc:
-        _err(f"{command}: error: cannot write {exc.filename}: {exc.strerror}; set TMPDIR to "
-             "a writable directory")
-        return plan, found, 1
-    finally:
-        _remove_files(plan.files)
-    return plan, found, output.finish(status)
+    status: int | None = None
+    with backend.Interruptions() as watch:  # the DAG copy never outlives the call
+        try:
+            try:
+                _write_files(plan.files)
+            except OSError as exc:
+                raise RuntimeFailure(f"cannot write {exc.filename}: {exc.strerror}; set "
+                                     "TMPDIR to a writable directory") from None
+            status = backend.run(plan.backend_argv, env, output.line,
+                                 getattr(output, "error_line", None), watch)
+        except RuntimeFailure as exc:
+            _err(exc.line(command))
+        finally:
+            _remove_files(plan.files)
+    ended = watch.ended_by()
+    if ended is not None:  # no legacy output after a ^C: the process ends by the signal
+        backend.end_by(ended)
+        call.status = 128 + ended
+    elif status is not None:
+        call.status = output.finish(status)

@@ -75,6 +75,64 @@ def resplit(raw: list[str]) -> tuple[list[str], list[tuple[int, ...]]]:
     return words, origin
 
 
+def lost_executable(raw: list[str], exe_at: int, words: list[str],
+                    origin: list[tuple[int, ...]], parsed: Parsed) -> str | None:
+    """Why the legacy server's words (resplit) have no executable where the caller wrote
+    raw[exe_at], or None when they have it (perhaps with its quotes taken out, which is
+    what the legacy server ran).
+
+    The legacy client joined the words with spaces and its server re-split them with
+    shlex (legacy-jobsub.md §0, §13), so: a space or quote in the executable splits it
+    (`'file:///x y.sh'` ran file:///x with argument y.sh); a word ending in a backslash
+    escapes the space after it (`--lines '\\'` made one word ` file:///x.sh`); a quote
+    opened in one word and closed in a later one swallows the words between; and an empty
+    word vanishes, so `-f ''` takes the executable as its value.
+    """
+    from shlex import quote  # an error's path only
+
+    exe = quote(raw[exe_at])
+    mine = [j for j, o in enumerate(origin) if exe_at in o]
+    if not mine:  # pragma: no cover - a file:// word is never empty
+        return None
+    j = mine[0]
+    if len(mine) > 1:
+        what = "a space" if any(c.isspace() for c in exe) else "a quote or backslash"
+        pieces = ", ".join(quote(words[k]) for k in mine)
+        return (f"the executable {exe} holds {what}: the legacy server re-split it into "
+                f"{len(mine)} words ({pieces}) and ran {quote(words[j])}; give the script a "
+                "path without spaces, quotes or backslashes")
+    before = [k for k in origin[j] if k < exe_at and raw[k]]
+    if before:
+        last = raw[before[-1]]
+        if (len(last) - len(last.rstrip("\\"))) % 2:
+            return (f"the word {quote(last)} ends with a backslash, which escapes the space "
+                    f"after it: the legacy server joined it and {exe} into one word "
+                    f"({quote(words[j])}), and no executable is left; double the backslash "
+                    "or drop it")
+        return (f"the quote opened in {quote(raw[before[0]])} closes only after {exe}: the "
+                f"legacy server read {quote(words[j])} as one word, and no executable is "
+                "left; close the quote in the word that opens it")
+    if len(origin[j]) > 1:
+        return (f"a quote in the executable {exe} closes only in a later word: the legacy "
+                f"server read {quote(words[j])} as one word; close the quote in the same word")
+    if parsed.executable is not None and parsed.executable != words[j]:
+        return (f"the legacy server's re-split made {quote(parsed.executable)}, an earlier "
+                f"word, the executable instead of {exe}; quote the word holding it so that "
+                "it stays one")
+    if parsed.executable == words[j]:
+        return None
+    item = next((i for i in parsed.items if j in i.words), None)
+    if item is None:  # pragma: no cover - a word before the executable is an option's
+        return f"no executable is left of {exe}"
+    empty = [k for k in range(exe_at) if raw[k] == ""]
+    if empty and empty[-1] > min(origin[i][0] for i in item.words):
+        return (f"{item.seen} has an empty value: the legacy server dropped empty words, so "
+                f"{item.seen} took {exe} as its value and no executable was left; give "
+                f"{item.seen} a value or remove it")
+    return (f"{item.seen} takes {exe} as its value, and no executable is left; give "
+            f"{item.seen} its value first")
+
+
 class Item:
     """One option occurrence, as the legacy client read it."""
 

@@ -45,7 +45,7 @@ import os
 import stat
 import time
 
-from . import config
+from . import config, userfiles
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ PROC = "/proc"  # tests point this elsewhere
 USER_MODE = 0o600  # the per-user file (its new directories get 0700)
 SHARED_MODE = 0o640  # files in the shared log_dir: the site's group may read them
 CALLER_DEPTH = 4  # how many launchers (xargs, sh -c, ...) to look through for the script
+PROC_LIMIT = 8 * userfiles.MiB  # /proc/PID/cmdline is at most ARG_MAX (a quarter of the stack)
 
 # --- redaction ------------------------------------------------------------------------------
 # Every pattern starts at a word boundary (a lookbehind) so that long words cost linear
@@ -468,10 +469,10 @@ _VERSION_CHARS = _DIGITS | {"."}
 
 
 def _read(path: str) -> bytes | None:
+    """A /proc file (a regular file of at most PROC_LIMIT bytes), or None."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
+        return userfiles.read_bytes(path, PROC_LIMIT, "the process file")
+    except userfiles.UserFileError:
         return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import options
+from .commands.common import Fact
 from .options import Fate, Option
 from .warnings import GENERAL_CODES
 
@@ -36,8 +37,10 @@ as written (not as re-split) is passed as written (JC205). Script arguments foll
 same contract: jobsub_lite joins them into the wrapper's command line, so bash re-splits
 them on the worker much as the legacy wrapper did. The one exception is a script argument
 jobsub_lite's parser would eat even after the executable (a first `--`, or an ambiguous
-abbreviation of one of its options such as `--mail`): it is written `-- --`, or in double
-quotes that the job's bash command line removes (JC213).
+abbreviation of one of its options such as `--mail`): it is written `-- --`, or with an
+empty pair of single quotes in front (`''--mail`), which jobsub_lite's parser takes for an
+argument, HTCondor's `arguments` line keeps (its old syntax refuses double quotes) and the
+job's bash command line removes (JC213).
 
 `-e NAME=VALUE` values reached legacy jobs through an unquoted `echo` and `source`, so
 whitespace inside a value collapsed; jobsub_lite keeps it. This difference is not
@@ -69,6 +72,59 @@ def _row(row: Option) -> str:
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
+SELECTION_INTRO = """
+## Job selection and exit statuses
+
+What each drop-in selects and how it exits, legacy client vs jobsub-compat, from the legacy
+client and server source (ddbox/jobsub: client/, server/webapp/). Each row's example is
+translated by the tests (tests/commands/test_facts.py), which check the exit status and the words
+jobsub_lite gets, so this table is what the code does.
+
+The exit-status rule: the legacy client exited 2 only for what its option parser itself
+rejected (optparse: an unknown option, an option without its value, an ambiguous
+abbreviation), and 1 for its own checks (missing required arguments, a job id without
+`@SCHEDD` or malformed, a bad date) and for everything the server refused (for
+jobsub_submit and jobsub_submit_dag that is every bad line but a client option without its
+value). The drop-ins do the same; a query or action that failed in condor exits 1 (as the
+legacy server's failure did), although jobsub_lite exits 0.
+"""
+
+
+def _example(command: str, fact: Fact) -> str:
+    import shlex
+
+    env = [f"-u {k}" for k, v in fact.env.items() if v is None]
+    env += [f"{k}={v}" for k, v in fact.env.items() if v is not None]
+    line = " ".join(["env", *env] if env else []) + f" {command} {shlex.join(fact.argv)}"
+    result = f"exit {fact.status}"
+    if fact.words:
+        result += f"; jobsub_lite gets `{shlex.join(fact.words)}`"
+    if fact.absent:
+        result += f", no `{'`, `'.join(fact.absent)}`"
+    if fact.code:
+        result += f"; {fact.code}"
+    return f"`{line.strip()}` → {result}"
+
+
+def selection_tables() -> list[str]:
+    from .commands import fetchlog, history, q, rm, submit
+
+    out = [SELECTION_INTRO]
+    for names, facts in (("jobsub_q", q.facts()), ("jobsub_rm, jobsub_hold, jobsub_release",
+                                                   rm.facts()),
+                         ("jobsub_history", history.facts()),
+                         ("jobsub_fetchlog", fetchlog.facts()),
+                         ("jobsub_submit, jobsub_submit_dag", submit.facts())):
+        out.append(f"### `{names.replace(', ', '`, `')}`\n")
+        out.append("| what | legacy client | jobsub-compat | e.g. |")
+        out.append("|---|---|---|---|")
+        command = names.split(",")[0]
+        out.extend("| " + " | ".join(_cell(c) for c in (
+            f.aspect, f.legacy, f.ours, _example(command, f))) + " |" for f in facts)
+        out.append("")
+    return out
+
+
 def render() -> str:
     out = [HEADER]
     for command, rows in options.TABLES.items():
@@ -90,6 +146,7 @@ def render() -> str:
             out.append(f"### jobsub_lite-only options of `{command}` (passed unchanged)\n")
             out.append(", ".join(f"`{r.lite[0]}`" for r in lite_only))
             out.append("")
+    out.extend(selection_tables())
     out.append("## Codes not tied to one option\n")
     out.append("| code | meaning |")
     out.append("|---|---|")

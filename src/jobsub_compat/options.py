@@ -35,7 +35,8 @@ class Option:
     def __init__(self, key: str, legacy: tuple[str, ...], lite: tuple[str, ...], nargs: int,
                  fate: str, meaning: str, code: str | None = None, reason: str = "",
                  fix: str = "", legacy_repeat: str = "last", lite_repeat: str = "last",
-                 where: str = "server", groups: tuple[str, ...] = (), metavar: str = "") -> None:
+                 where: str = "server", groups: tuple[str, ...] = (), metavar: str = "",
+                 integer: bool = False) -> None:
         self.key = key
         self.legacy = legacy  # spellings the legacy client or server accepted
         self.lite = lite  # jobsub_lite 1.12 spellings; the first is the one we write
@@ -50,6 +51,7 @@ class Option:
         self.where = where  # "server"; "client": legacy client option; "lite": jobsub_lite only
         self.groups = groups  # legacy group-specific option (only for these groups)
         self.metavar = metavar
+        self.integer = integer  # the legacy optparse option was type='int' (else exit 2)
 
     def __repr__(self) -> str:
         return f"Option({self.key!r})"
@@ -72,7 +74,8 @@ _NO_SERVER = "names the legacy jobsub server; jobsub_lite has no server and pick
 SUBMIT: tuple[Option, ...] = (
     # --- legacy client options (parsed by the client, never re-split) ---------------------
     Option("group", ("-G", "--group"), ("-G", "--group"), 1, P,
-           "Experiment/accounting group (default $JOBSUB_GROUP, then $GROUP).",
+           "Experiment/accounting group (default $JOBSUB_GROUP; the last -G wins). The legacy "
+           "client read no $GROUP; jobsub_lite does, and so does the drop-in (JC304).",
            where="client", metavar="GROUP"),
     Option("role", ("--role",), ("--role",), 1, P,
            "VOMS role of the submission (Analysis, Production, ...); selects the token role.",
@@ -150,9 +153,13 @@ SUBMIT: tuple[Option, ...] = (
            "Write --timeout=NUMBERs (or m, h, d).", metavar="DURATION"),
     Option("OS", ("--OS",), ("--OS",), 1, P,
            "Desired worker OS list (+DesiredOS).", "JC115",
-           "SL5/SL6/SL7 are retired: jobsub_lite runs jobs in its default EL9 container "
-           "and --OS only sets DesiredOS",
-           "Remove --OS, or choose an image with --singularity-image.", metavar="OS"),
+           "names a retired OS (SL5/SL6/SL7). jobsub_lite 1.12 sets +DesiredOS and its "
+           "requirements keep (isUndefined(DesiredOS) || stringListsIntersect(toUpper("
+           "DesiredOS), IFOS_installed)), so the job matches only slots whose IFOS_installed "
+           "lists that OS, and none advertise a retired one; the job itself runs in the "
+           "container image (default EL9), not in that OS",
+           "Remove --OS; to run in another OS give its image with --singularity-image=IMAGE.",
+           metavar="OS"),
     Option("resource_provides", ("--resource-provides",), ("--resource-provides",), 1, RW,
            "KEY=VALUES resource request, e.g. usage_model=DEDICATED,OPPORTUNISTIC,OFFSITE.",
            "JC116",
@@ -186,7 +193,8 @@ SUBMIT: tuple[Option, ...] = (
            "fnal-wn-el9:latest.", legacy_repeat="append", lite_repeat="append",
            metavar="LINE"),
     Option("environment", ("-e", "--environment"), ("-e", "--environment"), 1, P,
-           "Export VAR (caller's value) or VAR=VALUE to the job.", legacy_repeat="append",
+           "Export VAR (caller's value) or VAR=VALUE to the job. A VAR unset or empty is "
+           "refused, as the legacy server refused it (JC302).", legacy_repeat="append",
            lite_repeat="append", metavar="VAR[=VALUE]"),
     Option("f", ("-f",), ("-f",), 1, P, "Input file (path or dropbox://path).",
            legacy_repeat="append", lite_repeat="append", metavar="FILE"),
@@ -195,9 +203,15 @@ SUBMIT: tuple[Option, ...] = (
            "JC203", "passes; a tag glued to -d (-dOUT DIR) is split, since jobsub_lite "
            "rejects it", legacy_repeat="append", lite_repeat="append", metavar="TAG DIR"),
     Option("tar_file_name", ("--tar_file_name",), ("--tar_file_name", "--tar-file-name"), 1,
-           P, "Tarball shipped to the job (dropbox://TAR or tardir://DIR).", "JC208",
-           "passes; given twice, only the last is kept, as the legacy client did (jobsub_lite "
-           "would ship both)", lite_repeat="append", metavar="URI"),
+           RW, "Tarball shipped to the job and unpacked (dropbox://TAR, tardir://DIR or a "
+           "path; jobsub_lite: the files are in $INPUT_TAR_DIR_LOCAL).", "JC136",
+           "dropbox://, tardir:// and a bzip2 plain path pass. Another plain path: the legacy "
+           "job unpacked it with tar xvf (any compression); jobsub_lite 1.12 runs tar -xjvf "
+           "(bzip2 only) and takes a /cvmfs path for an RCDS directory, so a readable one is "
+           "passed as dropbox://PATH (uploaded, unpacked in the job) and an unreadable one is "
+           "refused. Given twice, only the last is kept, as the legacy client did (JC208)",
+           "Use --tar_file_name=dropbox://PATH, or a .tar.bz2 for a path only the job can "
+           "read.", lite_repeat="append", metavar="URI"),
     Option("log_file", ("-L", "--log_file"), ("-L", "--log_file", "--log-file"), 1, P,
            "Extra log of the job's output, copied back.", metavar="PATH"),
     Option("compress_log", ("--compress_log",), (), 0, D,
@@ -366,6 +380,61 @@ _GROUP, _ROLE, _HELP, _VERSION = (_BY_KEY[k] for k in ("group", "role", "help", 
 _SERVER_Q = Option("jobsub_server", ("--jobsub-server",), (), 1, D, "Legacy jobsub server URL.",
                    "JC101", _NO_SERVER, "Remove it.", where="client", metavar="URL")
 _DEBUG = Option("debug", ("--debug",), ("--debug",), 0, P, "Debug output.", where="client")
+# jobsub_lite 1.12's options of every command (lib/get_parser.py get_base_parser), for
+# lines written for jobsub_lite; -G, --role and --debug have legacy rows.
+_LITE_BASE = (
+    Option("auth_methods", (), ("--auth-methods",), 1, P,
+           "Credential methods: token and/or proxy.", where="lite", metavar="METHODS"),
+    Option("global_pool", (), ("--global-pool",), 1, P, "Use a named global pool.",
+           where="lite", metavar="POOL"),
+    Option("subgroup", (), ("--subgroup",), 1, P, "Accounting subgroup.", where="lite",
+           metavar="SUBGROUP"),
+    Option("verbose", (), ("--verbose",), 1, P, "jobsub_lite's verbosity (a number).",
+           where="lite", metavar="LEVEL"),
+    Option("devserver", (), ("--devserver",), 0, P, "Use development schedds.", where="lite"),
+    Option("support_email", (), ("--support-email",), 0, P, "Print the support address.",
+           where="lite"),
+)
+_LITE_ROLE = Option("role", (), ("--role",), 1, P, "jobsub_lite's --role (unused here).",
+                    where="lite", metavar="ROLE")
+
+# The options of the condor tool each jobsub_lite command hands the words it does not know
+# (name, shortest prefix condor reads; HTCondor 24 src/condor_q.V6/queue.cpp,
+# src/condor_rm.V6/rm.cpp, src/condor_tools/history.cpp `is_dash_arg_prefix` calls). A
+# dash word that is neither a row nor one of these is an unknown option, exit 2, as the
+# legacy optparse refused it (condor would refuse it too, and jobsub_lite exit 0).
+_CONDOR_Q = (
+    ("address", 1), ("af", 2), ("all-users", 2), ("allusers", 2), ("analyse", 2),
+    ("analyze", 2), ("attributes", 2), ("autocluster", 2), ("autoformat", 5), ("batch", 2),
+    ("better-analyse", 2), ("better-analyze", 2), ("capture-raw-results", 7),
+    ("constraint", 1), ("cputime", 2), ("cumulative-time", 3), ("currentrun", 3),
+    ("dag", 2), ("debug", 3), ("direct", 1), ("dry-run", 3), ("expert", 1), ("factory", 4),
+    ("format", 1), ("global", 1), ("goodput", 2), ("grid", 2), ("group-by", 2), ("held", 2),
+    ("help", 1), ("hold", 2), ("idle", 3), ("io", 2), ("jobads", 1), ("jobset", 5),
+    ("json", 2), ("limit", 3), ("long", 1), ("machine", 2), ("mconstraint", 2), ("name", 1),
+    ("nobatch", 3), ("nosort", 6), ("nouserprios", 7), ("pool", 1), ("print-format", 2),
+    ("profile", 4), ("progress", 3), ("reverse-analyze", 3), ("run", 1),
+    ("schedd-constraint", 5), ("slotads", 1), ("slotconstraint", 5), ("stream-results", 2),
+    ("submitter", 1), ("totals", 3), ("unmatchable", 5), ("userlog", 1), ("userprios", 5),
+    ("verbose", 4), ("version", 1), ("wide", 1), ("xml", 3))
+_CONDOR_RM = (("addr", 2), ("all", 1), ("constraint", 1), ("debug", 1), ("help", 1),
+              ("long", 1), ("name", 1), ("pool", 1), ("reason", 1), ("totals", 3),
+              ("version", 1))
+_CONDOR_HISTORY = (
+    ("af", 2), ("attributes", 2), ("autoformat", 5), ("backwards", 1), ("completedsince", 3),
+    ("constraint", 1), ("daemon", 3), ("debug", 3), ("diagnostic", 4), ("directory", 3),
+    ("epochs", 2), ("extract", 2), ("file", 2), ("format", 1), ("forwards", 4), ("help", 1),
+    ("json", 4), ("jsonl", 5), ("limit", 3), ("local", 2), ("long", 1), ("match", 1),
+    ("name", 1), ("nobackwards", 3), ("pool", 1), ("print-format", 2), ("scanlimit", 4),
+    ("schedd", 3), ("search", 3), ("since", 4), ("startd", 3), ("stream-results", 6),
+    ("transfer-history", 2), ("type", 2), ("userlog", 1), ("wide", 1), ("xml", 3))
+CONDOR_OPTIONS: dict[str, tuple[tuple[str, int], ...]] = {
+    "jobsub_q": _CONDOR_Q,
+    "jobsub_rm": _CONDOR_RM + (("forcex", 1),),
+    "jobsub_hold": _CONDOR_RM + (("subcode", 1),),
+    "jobsub_release": _CONDOR_RM,
+    "jobsub_history": _CONDOR_HISTORY,
+}
 
 
 def _jobid(legacy: tuple[str, ...], many: bool) -> Option:
@@ -413,7 +482,7 @@ Q: tuple[Option, ...] = (
            "printed the legacy server's request details; jobsub_q's table is made from "
            "condor_q's JSON here, which debug output would break", "Remove it.",
            where="client"),
-    _HELP, _VERSION,
+    _HELP, _VERSION, *_LITE_BASE,
 )
 
 
@@ -428,7 +497,7 @@ def _action_table(action: str) -> tuple[Option, ...]:
                "on Owner and the group (as the legacy server kept to the group's jobs)",
                "Give --constraint 'Owner==\"USER\"&&Jobsub_Group==\"GROUP\"'.",
                where="client", metavar="USER"),
-        _CONSTRAINT, _DEBUG, _HELP, _VERSION,
+        _CONSTRAINT, _DEBUG, _HELP, _VERSION, *_LITE_BASE,
     ]
     if action == "remove":
         rows.append(Option("forcex", ("--forcex",), ("-forcex",), 0, RW,
@@ -443,7 +512,10 @@ HISTORY: tuple[Option, ...] = (
     Option("user", ("--user",), ("--user",), 1, P, "Only this user's jobs.", where="client",
            metavar="USER"),
     _jobid(("--jobid",), False),
-    _CONSTRAINT,
+    Option("constraint", (), ("--constraint",), 1, E,
+           "ClassAd constraint (no legacy option; jobsub_lite 1.12 parses it and ignores it): "
+           "the drop-in hands it to condor_history, ANDed with the rest.", where="lite",
+           metavar="EXPR"),
     Option("qdate_ge", ("--qdate-ge",), ("--qdate-ge",), 1, RW,
            "Jobs submitted on or after DATE (YYYY-MM-DD or 'YYYY-MM-DD hh:mm:ss').", "JC165",
            "is passed as a QDate constraint, since jobsub_lite reads only YYYY-MM-DD",
@@ -456,7 +528,7 @@ HISTORY: tuple[Option, ...] = (
            "printed the legacy server's request details; jobsub_history's table is made from "
            "condor_history's JSON here, which debug output would break", "Remove it.",
            where="client"),
-    _HELP,
+    _HELP, _LITE_ROLE, *_LITE_BASE,
 )
 
 FETCHLOG: tuple[Option, ...] = (
@@ -465,8 +537,13 @@ FETCHLOG: tuple[Option, ...] = (
            ("--dest-dir", "--unzipdir", "--destdir"), 1, P,
            "Unpack the logs into DIR (created) instead of keeping the archive.",
            where="client", metavar="DIR"),
-    Option("archive_format", ("--archive-format",), ("--archive-format",), 1, P,
-           "Archive type: tar or zip.", where="client", metavar="FORMAT"),
+    Option("archive_format", ("--archive-format",), ("--archive-format",), 1, E,
+           "Archive type: tar (default) or zip.", "JC168",
+           "zip is emulated: jobsub_lite 1.12 fetches only tar from its web service, so the "
+           "drop-in asks for tar and repacks it into <jobid>.zip with Python's zipfile, "
+           "entries <jobid>/<file>, where the legacy client wrote it (tar passes)",
+           "Use the default tar (<jobid>.tgz), or --dest-dir DIR for the files themselves.",
+           where="client", metavar="FORMAT"),
     Option("partial", ("--partial",), ("--partial",), 0, P,
            "Only the job's stdout/stderr, not the whole sandbox.", where="client"),
     Option("list", ("--list-sandboxes", "--list"), (), 0, E,
@@ -478,10 +555,10 @@ FETCHLOG: tuple[Option, ...] = (
            "Use it only with --list.", where="client", metavar="USER"),
     Option("timeout", ("--timeout",), (), 1, D, "Transfer timeout in seconds.", "JC167",
            "set the legacy client's transfer timeout; jobsub_lite has its own",
-           "Remove it.", where="client", metavar="SECONDS"),
+           "Remove it.", where="client", metavar="SECONDS", integer=True),
     Option("condor", (), ("--condor",), 0, P, "Fetch through condor instead of the web "
            "service.", where="lite"),
-    _DEBUG, _HELP, _VERSION,
+    _DEBUG, _HELP, _VERSION, *_LITE_BASE,
 )
 
 _NO_LITE = "has no jobsub_lite equivalent"

@@ -15,11 +15,14 @@ import binascii
 import os
 import time
 
+from . import userfiles
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
 TMP = "/tmp"  # where the legacy client looked for x509up_u<uid>; tests point it elsewhere
+PROXY_LIMIT = 1 * userfiles.MiB  # a proxy with its chain is a few kB
 VOMS_AC_OID = "1.3.6.1.4.1.8005.100.100.5"  # extension: SEQUENCE OF attribute certificates
 VOMS_FQAN_OID = "1.3.6.1.4.1.8005.100.100.4"  # AC attribute: IetfAttrSyntax of FQANs
 # Patterns, compiled (and re imported) only when there is a proxy to look at: most calls
@@ -258,26 +261,31 @@ class Proxy:
         return max(0, int(self.not_after - (time.time() if now is None else now)))
 
 
-def load(path: str) -> Proxy | None:
-    """The proxy in a PEM file; None when unreadable or not a certificate."""
+def read(path: str) -> tuple[Proxy | None, str | None]:
+    """The proxy in a PEM file, or None and why not (it is not a regular file of at most
+    PROXY_LIMIT bytes, or holds no certificate)."""
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(1 << 20)
-    except OSError:
-        return None
+        text = userfiles.read_bytes(path, PROXY_LIMIT, "the proxy file")
+    except userfiles.UserFileError as exc:
+        return None, exc.reason
     import re
 
     match = re.search(_PEM_CERT, text, re.S)
     if not match:
-        return None
+        return None, "not a PEM certificate"
     try:
         cert = parse_certificate(binascii.a2b_base64(match.group(1)))
         voms = parse_voms(cert.extensions[VOMS_AC_OID]) if VOMS_AC_OID in cert.extensions else []
     except (DERError, IndexError, ValueError, binascii.Error):
-        return None
+        return None, "not a PEM certificate"
     first = voms[0] if voms else VomsData(None, None, (), None)
     return Proxy(path, cert.subject, cert.issuer, cert.not_after, first.fqans, first.vo,
-                 first.uri, first.not_after)
+                 first.uri, first.not_after), None
+
+
+def load(path: str) -> Proxy | None:
+    """The proxy in a PEM file; None when unreadable or not a certificate."""
+    return read(path)[0]
 
 
 def proxy_path(environ: Mapping[str, str]) -> str | None:
@@ -343,9 +351,9 @@ def describe(environ: Mapping[str, str], now: float | None = None) -> list[tuple
         lines.append(("proxy", f"none ({os.path.join(TMP, f'x509up_u{os.getuid()}')} absent); "
                       "jobsub_lite uses tokens"))
         return lines
-    proxy = load(path)
+    proxy, problem = read(path)
     if proxy is None:
-        lines.append(("proxy", f"{path} (not a PEM certificate)"))
+        lines.append(("proxy", f"{path} ({problem})"))
         return lines
     expiry = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(proxy.not_after))
     lines.append(("proxy", path))

@@ -95,9 +95,12 @@ def job_id(ad: dict[str, Any]) -> str:
     return f"{_int(a, 'clusterid')}.{_int(a, 'procid')}"
 
 
-def format_q(jobs: list[dict[str, Any]], view: str = "default", now: float | None = None) -> str:
+def format_q(jobs: list[dict[str, Any]], view: str = "default", now: float | None = None,
+             by_status: bool = True) -> str:
     """Legacy jobsub_q output for view in {"default", "run", "idle", "hold", "dag",
-    "summary"}; "run"/"idle" filter to running/idle jobs and use the default layout; `now`
+    "summary"}; "run"/"idle"/"hold" keep only running/idle/held jobs (not with `by_status`
+    False: the --constraint path, constraint.py doGET, gave the view's layout to every job
+    the constraint matched) and "run"/"idle" use the default layout; `now`
     (epoch) for run times of running jobs (default: the ad's ServerTime, which is what the
     legacy expression used, else time.time()). Returns the whole text including the header,
     rows and the summary line (omitted when there are no job rows, as legacy did)."""
@@ -106,7 +109,7 @@ def format_q(jobs: list[dict[str, Any]], view: str = "default", now: float | Non
     ads = [_lower(job) for job in jobs]
     if view == "summary":
         return _summary(ads, now)
-    if view in _VIEW_STATUS:
+    if view in _VIEW_STATUS and by_status:
         ads = [a for a in ads if _int(a, "jobstatus") == _VIEW_STATUS[view]]
     if view == "hold":
         header, rows = _HOLD_HEADER, [_hold_row(a) for a in ads]

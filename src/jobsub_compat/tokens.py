@@ -27,7 +27,7 @@ import stat
 import sys
 import time
 
-from . import proxies, site_packages
+from . import proxies, site_packages, userfiles
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 TMP = "/tmp"  # the fixed directory of the discovery spec and jobsub_lite; tests move it
+TOKEN_LIMIT = 64 * 1024  # a token file larger than this holds no token (they are ~1-2 kB)
+ROLE_LIMIT = 4096  # jobsub_default_role_<group>_<uid>: one word
+CACHE_LIMIT = 1 * userfiles.MiB  # the claims cache (16 entries of a few hundred bytes)
 DEFAULT_ROLE = "Analysis"
 EXPIRY_MARGIN = 600  # warn when the token has less than this many seconds left
 _WHITESPACE = " \t\n\v\f\r"  # C isspace(), as the discovery spec says
@@ -54,6 +57,7 @@ TOKEN_UNUSABLE = "JC508"
 ROLE_FROM_TOKEN = "JC509"
 PROXY_EXPIRED = "JC510"
 PROXY_IS_TOKEN = "JC511"
+TOKEN_FILE_UNSAFE = "JC512"
 # Credential drop-ins (JC52x).
 KX509 = "JC520"
 CIGETCERT = "JC521"
@@ -90,6 +94,11 @@ CODES: dict[str, str] = {
     "token in `BEARER_TOKEN_FILE`, where the legacy client used Analysis.",
     PROXY_EXPIRED: "The X.509 proxy carrying a role has expired: the legacy client would have "
     "made a new one without VOMS attributes, so its role is not used.",
+    TOKEN_FILE_UNSAFE: "jobsub_lite's per-group/role token file in the shared directory "
+    "(`${TMPDIR:-/tmp}/bt_token_<issuer>_<role>_<uid>`) is not a regular file of the "
+    "caller's own with mode 0600 (a symbolic link, another user's file, readable by "
+    "others): the drop-in neither reads it nor points jobsub_lite at it, and leaves the "
+    "call to jobsub_lite's own behaviour.",
     PROXY_IS_TOKEN: "`X509_USER_PROXY` names a bearer token file (often set from "
     "`voms-proxy-info -path`): it is removed from jobsub_lite's environment, which would "
     "otherwise treat the token file as a proxy.",
@@ -101,8 +110,9 @@ CODES: dict[str, str] = {
     "it, instead of a VOMS proxy.",
     VOMS_PROXY_INFO: "voms-proxy-info (drop-in): answers from the bearer token (FQANs, VO and "
     "time left derived from `wlcg.groups` and `exp`) with the legacy shapes and statuses.",
-    VOMS_PROXY_DESTROY: "voms-proxy-destroy (drop-in): removes the bearer token file (and "
-    "any X.509 proxy file) instead of a proxy only; vault tokens are kept.",
+    VOMS_PROXY_DESTROY: "voms-proxy-destroy (drop-in): removes the bearer token file, the "
+    "token files the voms-proxy-init drop-in made (jobsub_lite's per-group/role file "
+    "included) and any X.509 proxy file, instead of a proxy only; vault tokens are kept.",
     X509_ONLY_OPTION: "A voms-proxy-init option that only shapes an X.509 proxy (`-rfc`, "
     "`-noregen`, `-out`, `-bits`, ...) is ignored: tokens have no equivalent.",
     LIFETIME_OPTION: "`-valid`/`-hours`/`-vomslife`: the issuer fixes an access token's "
@@ -147,6 +157,62 @@ class Preflight:
         return f"Preflight(env={self.env!r}, warnings={self.warnings!r}, role={self.role!r})"
 
 
+# -- names -------------------------------------------------------------------------------
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def valid_name(name: str, dots: bool = True) -> bool:
+    """A group, role or subgroup name: ASCII letters, digits, `_`, `.` and `-`, not
+    starting with `.` or `-`.
+
+    Neither jobsub_lite 1.12 (lib/get_parser.py takes -G/--role/--subgroup as any
+    string) nor its token code checks them, yet it builds file names of them
+    (`${TMPDIR:-/tmp}/bt_token_<group>_<role>_<uid>`, `jobsub_default_role_<group>_<uid>`)
+    and passes the group to htgettoken as `-i <group>`; the legacy client put them into
+    the server's URL path (`/jobsub/acctgroups/<group>--ROLE--<role>/`, legacy-jobsub.md
+    §1), whose server knew only its configured groups. Real names follow the WLCG token
+    profile's `[a-zA-Z0-9][a-zA-Z0-9_.-]*` (tokens.md §3: a token's `wlcg.groups`), so
+    the rule keeps what is safe there: no `/`, no leading `.` (`..`), no leading `-` (an
+    option), nothing a shell or a ClassAd would read twice. A subgroup has no `.` either:
+    it is one level of the ClassAd `AccountingGroup = "group_<grp>.<subgroup>.<user>"`.
+    String methods: re costs every call ~5 ms.
+    """
+    return bool(name) and name[0] not in ".-" and _NAME_CHARS.issuperset(name) and (
+        dots or "." not in name)
+
+
+def check_name(kind: str, name: str, where: str) -> None:
+    """UsageError unless valid_name(): `kind` is group, role or subgroup."""
+    if not valid_name(name, dots=kind != "subgroup"):
+        from .warnings import UsageError
+
+        allowed = "letters, digits, '_' and '-'" if kind == "subgroup" else \
+            "letters, digits, '_', '.' and '-'"
+        raise UsageError(f"{where} {name!r} is not a {kind} name ({allowed}, not starting "
+                         f"with '.' or '-', as in a token's wlcg.groups); give the "
+                         f"experiment's {kind}")
+
+
+def private_file_problem(path: str) -> str | None:
+    """Why a file in a shared directory must not be trusted as the caller's token file
+    (a symbolic link, not a regular file, another user's, open to group or others), or
+    None when it is a regular file of the caller's own with mode 0600 (or stricter)."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"cannot be checked ({exc.strerror})"
+    if stat.S_ISLNK(info.st_mode):
+        return "is a symbolic link"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file"
+    if info.st_uid != os.getuid():
+        return f"belongs to uid {info.st_uid}, not to you"
+    if info.st_mode & 0o077:
+        return f"has mode {stat.S_IMODE(info.st_mode):04o}, not 0600"
+    return None
+
+
 # -- where tokens are -------------------------------------------------------------------
 
 
@@ -155,14 +221,20 @@ def issuer_for(group: str) -> str:
     return "fermilab" if group == "samdev" else group
 
 
+def read_token(path: str) -> str:
+    """The stripped text of a token file ("" when empty). UserFileError when it is not a
+    regular file of at most TOKEN_LIMIT bytes that can be read."""
+    data = userfiles.read_bytes(path, TOKEN_LIMIT, "the token file")
+    return data.decode("utf-8", "replace").strip(_WHITESPACE)
+
+
 def read_token_file(path: str) -> str | None:
-    """The stripped token in a file; None when missing, unreadable or empty."""
+    """The stripped token in a file; None when missing, unreadable, not a regular file,
+    oversized or empty (discovery then looks further)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(1 << 16).strip(_WHITESPACE)
-    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        return read_token(path) or None
+    except userfiles.UserFileError:
         return None
-    return text or None
 
 
 def wlcg_default_path(environ: Mapping[str, str]) -> str:
@@ -219,28 +291,22 @@ def group_from_tokens(environ: Mapping[str, str]) -> tuple[str, str] | None:
             names = []
         paths = [os.path.join(tmp, n) for n in names
                  if n.startswith("bt_token_") and n.endswith(f"_{uid}")]
-        paths = [p for p in paths if _owned_by(p, uid)]
+        paths = [p for p in paths if private_file_problem(p) is None]
     found: dict[str, str] = {}
     for path in paths:
         token = read_token_file(path)
         payload = claims(token, environ)[0] if token else None
         entry = group_and_role(payload) if payload else None
-        if entry:
+        if entry and valid_name(entry[0]):
             found.setdefault(entry[0].lower(), path)
     if len(found) != 1:
         return None
     return next(iter(found.items()))
 
 
-def _owned_by(path: str, uid: int) -> bool:
-    try:
-        return os.stat(path).st_uid == uid
-    except OSError:
-        return False
-
-
 def default_role_file(group: str, environ: Mapping[str, str]) -> str | None:
-    """jobsub_lite's default role for a group (pushed by managed tokens, or the user's)."""
+    """jobsub_lite's default role for a group (pushed by managed tokens, or the user's):
+    only from a file of the caller's own, and only a valid role name."""
     uid = os.getuid()
     home = environ.get("HOME", os.path.expanduser("~"))
     for directory in (TMP, os.path.join(home, ".config")):
@@ -248,11 +314,10 @@ def default_role_file(group: str, environ: Mapping[str, str]) -> str | None:
         try:
             if os.stat(path).st_uid != uid:
                 continue
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                role = handle.read(256).strip()
-        except OSError:
+            role = userfiles.read_text(path, ROLE_LIMIT, "the default role file").strip()
+        except (OSError, userfiles.UserFileError):
             continue
-        if role:
+        if valid_name(role):
             return role
     return None
 
@@ -320,9 +385,8 @@ def _load_cache(path: str) -> dict[str, Any]:
     from . import jsontext  # only when there is a token to look up
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = jsontext.loads(handle.read())
-    except (OSError, ValueError, RecursionError):  # a damaged cache is no cache
+        data = jsontext.loads(userfiles.read_text(path, CACHE_LIMIT, "the claims cache"))
+    except (ValueError, RecursionError):  # a damaged cache (or none) is no cache
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -430,8 +494,11 @@ def _check(path: str, issuer: str, role: str | None, environ: Mapping[str, str]
            ) -> tuple[dict[str, Any] | None, str | None]:
     """The claims of the token in `path`, and why jobsub_lite would not accept it for
     (issuer, role) (role None: any role, as jobsub_lite then takes the token's own)."""
-    token = read_token_file(path)
-    if token is None:
+    try:
+        token = read_token(path)
+    except userfiles.UserFileError as exc:
+        return None, f"it {exc.reason}"
+    if not token:
         return None, "it is empty"
     payload, problem = claims(token, environ)
     if payload is None:
@@ -470,7 +537,7 @@ def _proxy_checks(result: Preflight, role: str | None, environ: Mapping[str, str
     if proxy is None or not proxy.fqans:
         return None
     proxy_role = proxies.role_of(proxy.fqans[0])
-    if not proxy_role:
+    if not proxy_role or not valid_name(proxy_role):
         return None
     if proxy.seconds_left(now) <= 0:
         result.warn(PROXY_EXPIRED, f"the proxy {proxy.path} (FQAN {proxy.fqans[0]}) has "
@@ -481,6 +548,19 @@ def _proxy_checks(result: Preflight, role: str | None, environ: Mapping[str, str
                 f"{proxy.path} (FQAN {proxy.fqans[0]}); passing --role={proxy_role}. "
                 f"Add --role={proxy_role} to the command")
     return proxy_role
+
+
+def _unsafe(result: Preflight, path: str) -> bool:
+    """Warn and say True when `path`, jobsub_lite's token file in a shared directory,
+    exists but is not a private file of the caller's (private_file_problem)."""
+    if not os.path.lexists(path):
+        return False
+    problem = private_file_problem(path)
+    if problem is None:
+        return False
+    result.warn(TOKEN_FILE_UNSAFE, f"{path} {problem}: it is not used, and this call is left "
+                "to jobsub_lite as it is. Remove it (jobsub_lite then gets a new token there)")
+    return True
 
 
 def preflight(group: str, role: str | None, environ: Mapping[str, str],
@@ -503,6 +583,9 @@ def preflight(group: str, role: str | None, environ: Mapping[str, str],
                 lite_default_path(issuer, wanted or DEFAULT_ROLE, environ)):
             result.warn(TOKEN_UNUSABLE, f"BEARER_TOKEN_FILE={named} cannot serve this call "
                         f"({problem}); remove it so that jobsub_lite gets a new token")
+        elif problem and _unsafe(result, lite_default_path(issuer, wanted or DEFAULT_ROLE,
+                                                           environ)):
+            pass  # the per-group file is not the caller's: jobsub_lite decides
         elif problem:
             target = lite_default_path(issuer, wanted or DEFAULT_ROLE, environ)
             result.env["BEARER_TOKEN_FILE"] = target
@@ -527,7 +610,7 @@ def preflight(group: str, role: str | None, environ: Mapping[str, str],
                             "explicitly")
     else:
         path = lite_default_path(issuer, wanted or DEFAULT_ROLE, environ)
-        if os.path.exists(path):
+        if os.path.lexists(path) and not _unsafe(result, path):
             in_use = path
             payload, problem = _check(path, issuer, wanted or DEFAULT_ROLE, environ)
             if problem and problem != NO_PYJWT:

@@ -1,6 +1,7 @@
 """The argparse parser of the coordinator subcommands (report, migrate): a usage error is
 one line on stderr and status 2, and help or an error ends main() with a status it
-returns, instead of argparse's sys.exit."""
+returns, instead of argparse's sys.exit. ^C and a closed pipe are left to the launcher
+(backend.launch), which ends the process by SIGINT or SIGPIPE as any tool ends."""
 
 from __future__ import annotations
 
@@ -29,13 +30,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def run(prog: str, body: Callable[[list[str]], int], argv: list[str] | None) -> int:
-    """A subcommand's main(): its status, never a traceback for a stop, ^C or closed pipe."""
+    """A subcommand's main(): its status, a stop's included."""
     try:
         return body(sys.argv[1:] if argv is None else argv)
     except Stop as stop:
         return stop.status
-    except KeyboardInterrupt:
-        sys.stderr.write(f"{prog}: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 1

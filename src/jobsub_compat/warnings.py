@@ -34,6 +34,8 @@ DAG_TRANSLATED = "JC156"
 ENV_JOBSUB_SERVER = "JC301"
 ENV_UNSET_VARIABLE = "JC302"
 GROUP_FROM_TOKEN = "JC303"
+GROUP_FROM_ENV = "JC304"
+IGNORED_BESIDE = "JC305"
 
 # Output emulation (JC4xx).
 NO_JOB_ID = "JC401"
@@ -52,8 +54,10 @@ GENERAL_CODES: dict[str, str] = {
     "ClassAd after the legacy server's re-split, but is as written, is passed as written.",
     CLASSAD_UNCHECKED: "The HTCondor Python bindings are missing, so the quoting tie-break "
     "could not check ClassAd syntax; the legacy reading is used.",
-    CLASSAD_INVALID: "A `--lines` value is not a ClassAd `NAME = value` line in either "
-    "reading; jobsub_lite will probably reject it.",
+    CLASSAD_INVALID: "A `--lines` value that jobsub_lite 1.12's ClassAd check (v1 "
+    "`classad.parseOne`) refuses, failing the whole submission (e.g. `NAME==VALUE`): dropped "
+    "when the legacy submit file made nothing of it (a plain macro), otherwise refused with "
+    "the fix (`+NAME=VALUE`).",
     REPEATED_LAST_WINS: "An option the legacy client kept only once (last one wins) but "
     "jobsub_lite repeats: the earlier occurrences are dropped.",
     REPEATED_JOINED: "Several `-c` requirements joined with `&&` because the installed "
@@ -66,7 +70,8 @@ GENERAL_CODES: dict[str, str] = {
     "last one given; `--use-pnfs-dropbox` is dropped.",
     PROTECTED_ARGUMENT: "A script argument jobsub_lite's parser would drop (a first `--`) or "
     "reject (an ambiguous abbreviation of one of its options) is written so that the job "
-    "still gets it: `-- --`, or double quotes that the job's bash command line removes.",
+    "still gets it: `-- --`, or `''` in front, which HTCondor's arguments line keeps and the "
+    "job's bash command line removes.",
     DAG_NO_SUBMIT: "`-n` in a DAG job line (the legacy server needed it) is dropped: "
     "jobsub_lite never submits a node by itself.",
     DAG_SPACES_REMOVED: "jobsub_lite splits DAG job lines at whitespace; spaces in a "
@@ -83,11 +88,19 @@ GENERAL_CODES: dict[str, str] = {
     "DAG file; the original is never modified and the copy is removed afterwards.",
     ENV_JOBSUB_SERVER: "`$JOBSUB_SERVER` names a legacy jobsub server; jobsub_lite has none. "
     "It is removed from the backend's environment.",
-    ENV_UNSET_VARIABLE: "`-e NAME` with NAME unset or empty: the legacy client did not export "
-    "it, jobsub_lite would fail; the option is dropped.",
+    ENV_UNSET_VARIABLE: "`-e NAME` with NAME unset or empty: refused (exit 1), as the legacy "
+    "server refused it (\"you used -e NAME , but $NAME must be set first!\"): the client "
+    "exported only non-empty variables. Export NAME or write `-e NAME=VALUE`.",
     GROUP_FROM_TOKEN: "jobsub_q without a group: the legacy client listed your jobs in every "
     "group, jobsub_lite needs one; the group of your token (BEARER_TOKEN_FILE, else "
     "jobsub_lite's token files when they are all one group's) is used.",
+    GROUP_FROM_ENV: "The group came from `$GROUP` alone: the legacy client read only "
+    "`$JOBSUB_GROUP` (and refused, or for jobsub_q listed every group, without it); jobsub_lite "
+    "reads `$GROUP`, and so does the drop-in, with this warning.",
+    IGNORED_BESIDE: "An option the legacy client or server ignored in this combination is "
+    "dropped, so the jobs selected are the ones legacy selected: `--jobid` beside "
+    "`--constraint` (the constraint alone selected), and in rm/hold/release `--user` beside "
+    "`--jobid` (the server only checked that the user was you).",
     NO_JOB_ID: "jobsub_lite exits 0 even when condor_submit failed; without a "
     "`Use job id` line the drop-in exits 1, as the legacy client did.",
 }
@@ -117,11 +130,15 @@ class CompatWarning:
 
 
 class UsageError(Exception):
-    """A user's mistake in the command line: one line, exit 2."""
+    """A user's mistake in the command line: one line, and the exit status the legacy
+    client gave for it. `status` 2 is for what its option parser (optparse/argparse) itself
+    rejected; None leaves it to the command: 1, as the legacy client's own checks exited."""
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, status: int | None = None
+                 ) -> None:
         super().__init__(message)
         self.code = code
+        self.status = status
 
     def line(self, command: str) -> str:
         tag = f" [{self.code}]" if self.code else ""

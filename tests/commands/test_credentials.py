@@ -212,31 +212,42 @@ def info(env: dict[str, str], capsys: pytest.CaptureFixture[str],
     return status, out, err
 
 
+def frozen_at_issue(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock stopped when the token in `path` was issued: time left is exact."""
+    issued = claims_of(path)["iat"]
+    monkeypatch.setattr(credentials.time, "time", lambda: float(issued))
+
+
 def test_init_then_info_all_has_vo_fermilab(env: dict[str, str],
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+                                            capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The g-2 submitter: voms-proxy-init, then `voms-proxy-info -all | grep -c "VO fermilab"`."""
     main("voms-proxy-init", ["-rfc", "-noregen", "-voms=fermilab:/fermilab/gm2/Role=Analysis"],
          env)
     capsys.readouterr()
+    frozen_at_issue(wlcg_file(env), monkeypatch)
     status, out, err = info(env, capsys, "-all")
     assert status == 0
     assert sum("VO fermilab" in line for line in out.splitlines()) == 1
     assert "attribute : /fermilab/gm2/Role=Analysis/Capability=NULL" in out
     assert f"path      : {wlcg_file(env)}" in out
-    assert "timeleft  : 2:59:" in out or "timeleft  : 3:00:00" in out
+    lifetime = int(claims_of(wlcg_file(env))["exp"]) - int(claims_of(wlcg_file(env))["iat"])
+    assert f"timeleft  : {lifetime // 3600}:{lifetime % 3600 // 60:02d}:00" in out
     assert f"[{tokens.VOMS_PROXY_INFO}]" in err
 
 
 def test_info_answers(env: dict[str, str], tmp_path: Path,
-                      capsys: pytest.CaptureFixture[str]) -> None:
+                      capsys: pytest.CaptureFixture[str],
+                      monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_token(tmp_path / "bt", make_token(["/gm2", "/gm2/production"], lifetime=3600))
     env["BEARER_TOKEN_FILE"] = str(path)
+    frozen_at_issue(path, monkeypatch)
     status, out, _ = info(env, capsys, "-fqan")
     assert status == 0 and out.splitlines() == [
         "/fermilab/gm2/Role=Production/Capability=NULL",
         "/fermilab/gm2/Role=NULL/Capability=NULL", "/fermilab/Role=NULL/Capability=NULL"]
     status, out, _ = info(env, capsys, "-timeleft")
-    assert status == 0 and 3590 <= int(out) <= 3600
+    assert status == 0 and int(out) == 3600
     assert info(env, capsys, "-path")[1] == f"{path}\n"
     assert info(env, capsys, "-identity")[1] == "alice@fnal.gov\n"
     assert info(env, capsys, "-vo")[1] == "fermilab\n"
@@ -330,6 +341,26 @@ def test_destroy_removes_token_and_proxy(env: dict[str, str], tmp_path: Path,
     assert main("voms-proxy-destroy", [], env) == 1
     assert "Proxy file doesn't exist or has bad permissions" in capsys.readouterr().err
     assert main("voms-proxy-destroy", ["-q"], env) == 1
+
+
+def test_destroy_removes_what_init_made_and_nothing_else(env: dict[str, str],
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    """voms-proxy-init made jobsub_lite's per-role file too: destroy removes it, so later
+    submissions do not go on authenticating; a per-role file init did not make stays."""
+    other = write_token(lite_file(env, "gm2", "Analysis"), make_token(["/gm2"]))
+    assert main("voms-proxy-init", ["-q", "-voms", "fermilab:/fermilab/gm2/Role=Production"],
+                env) == 0
+    made = [lite_file(env, "gm2", "Production"), wlcg_file(env)]
+    assert all(path.exists() for path in made)
+    assert main("voms-proxy-destroy", ["-dry"], env) == 0
+    assert all(path.exists() for path in made)
+    assert main("voms-proxy-destroy", [], env) == 0
+    assert not any(path.exists() for path in made)
+    assert other.exists()
+    assert credentials.made(env) == []
+    capsys.readouterr()
+    assert main("voms-proxy-destroy", [], env) == 1  # nothing left that init made
 
 
 def test_destroy_leaves_read_only_managed_files(env: dict[str, str], tmp_path: Path,

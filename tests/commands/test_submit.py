@@ -99,8 +99,6 @@ FIXES = [
                  "-G gm2 --schedd-for-testing jobsub01.fnal.gov file:///x.sh", id="schedd"),
     pytest.param("-G gm2 -C --nowrapfile --use_gftp --compress_log --no_log_buffer "
                  "file:///x.sh", "-G gm2 file:///x.sh", id="dropped-legacy-flags"),
-    pytest.param("-G gm2 -e UNSET_VAR -e HOME file:///x.sh", "-G gm2 -e HOME file:///x.sh",
-                 id="env-unset-dropped"),
     pytest.param("-G gm2 --jobid-output-only file:///x.sh", "-G gm2 file:///x.sh",
                  id="jobid-output-only"),
     pytest.param("-G gm2 '--site SiteB' file:///x.sh", "-G gm2 --site SiteB file:///x.sh",
@@ -201,16 +199,18 @@ REFUSED = [
 
 @pytest.mark.parametrize(("line", "code"), REFUSED)
 def test_refused(line: str, code: str) -> None:
+    """Our refusals exit 1, as every line the legacy server refused did."""
     plan = submit.translate(shlex.split(line), ENV)
-    assert plan.exit_code == 2
+    assert plan.exit_code == 1
     assert plan.error is not None and plan.error.startswith(f"[{code}]")
     assert "\n" not in plan.error
 
 
+# The legacy client exited 1 for every bad line (its own checks, or the server's refusal),
+# 2 only for optparse's: a client option without its value (split_client_server_args).
 ERRORS = [
     pytest.param("file:///x.sh", "no group", id="no-group"),
-    pytest.param("-G gm2", "no executable", id="no-exe"),
-    pytest.param("-G gm2 -G nova file:///x.sh", "more than once", id="two-groups"),
+    pytest.param("-G gm2 --debug -N 3", "no executable", id="no-exe"),
     pytest.param("-G gm2 --mail file:///x.sh", "ambiguous", id="ambiguous-prefix"),
     pytest.param("-G gm2 --frobnicate file:///x.sh", "unknown option", id="unknown"),
     pytest.param("-G gm2 -cpu=2 file:///x.sh", "ambiguous", id="ambiguous-one-dash"),
@@ -225,8 +225,49 @@ ERRORS = [
 @pytest.mark.parametrize(("line", "fragment"), ERRORS)
 def test_usage_errors(line: str, fragment: str) -> None:
     plan = submit.translate(shlex.split(line), ENV)
-    assert plan.exit_code == 2
+    assert plan.exit_code == 1
     assert plan.error is not None and fragment in plan.error and "\n" not in plan.error
+
+
+@pytest.mark.parametrize("line", ["-G", "-G gm2 --role", "--jobsub-server"])
+def test_a_client_option_without_its_value_is_optparses_exit_2(line: str) -> None:
+    plan = submit.translate(shlex.split(line), ENV)
+    assert plan.exit_code == 2 and plan.error and "requires an argument" in plan.error
+
+
+def test_only_client_options_print_the_help() -> None:
+    """client/jobsub_submit: no server words, no executable: help, exit 0."""
+    plan = submit.translate(["-G", "gm2", "--debug"], {"PATH": "/usr/bin"})
+    assert plan.action == "print" and plan.exit_code == 0 and "usage:" in plan.text
+
+
+def test_the_last_group_wins_with_a_warning() -> None:
+    plan = submit.translate(shlex.split("-G gm2 -G nova file:///x.sh"), ENV)
+    assert plan.error is None and plan.details["group"] == "nova"
+    assert [w.code for w in plan.warnings] == ["JC208"]
+
+
+@pytest.mark.parametrize(("env", "state"), [
+    pytest.param({}, "unset", id="unset"),
+    pytest.param({"SETUP_FILE": ""}, "empty", id="empty"),
+])
+def test_environment_name_unset_or_empty_is_refused(env: dict[str, str], state: str) -> None:
+    """lib/groupsettings/JobSettings.py checkSanity refused a `-e NAME` the server's
+    environment lacked, and the client sent only non-empty values (jobsubClient.py
+    get_server_env_exports `if val:`): unset and empty alike exit 1."""
+    plan = submit.translate(shlex.split("-G gm2 -e HOME -e SETUP_FILE file:///x.sh"),
+                            {**ENV, "HOME": "/home/a", **env})
+    assert plan.exit_code == 1 and plan.error is not None
+    assert plan.error.startswith("[JC302] you used -e SETUP_FILE, but $SETUP_FILE must be "
+                                 "set first!")
+    assert f"$SETUP_FILE is {state}" in plan.error and "-e SETUP_FILE=VALUE" in plan.error
+
+
+def test_environment_name_set_or_with_value_passes() -> None:
+    plan = submit.translate(shlex.split("-G gm2 -e HOME -e X=1 file:///x.sh"),
+                            {**ENV, "HOME": "/home/a"})
+    assert plan.error is None and plan.backend_argv[1:] == shlex.split(
+        "-G gm2 -e HOME -e X=1 file:///x.sh")
 
 
 def test_group_from_environment() -> None:
@@ -276,13 +317,13 @@ def test_json_config_errors(tmp_path: Path, content: str) -> None:
     config = tmp_path / "opts.json"
     config.write_text(content)
     plan = submit.translate(["-G", "gm2", f"--json-config={config}", "file:///x.sh"], ENV)
-    assert plan.exit_code == 2 and plan.error and str(config) in plan.error
+    assert plan.exit_code == 1 and plan.error and str(config) in plan.error
 
 
 def test_json_config_missing_file() -> None:
     plan = submit.translate(["-G", "gm2", "--json-config", "/nonexistent.json",
                              "file:///x.sh"], ENV)
-    assert plan.exit_code == 2 and plan.error and "/nonexistent.json" in plan.error
+    assert plan.exit_code == 1 and plan.error and "/nonexistent.json" in plan.error
 
 
 def test_help_and_version_and_show_parsing() -> None:
@@ -299,9 +340,40 @@ def test_help_lists_every_row() -> None:
         assert (row.legacy or row.lite)[0] in text
 
 
-def test_unbalanced_quote_swallowing_executable_is_refused() -> None:
-    plan = submit.translate(["-G", "gm2", "--lines='+A=1", "file:///x.sh", "b'"], ENV)
-    assert plan.exit_code == 2 and plan.error and "unbalanced" in plan.error
+@pytest.mark.parametrize("argv, error", [
+    pytest.param(["--lines='+A=1", "file:///x.sh", "b'"],
+                 "the quote opened in '--lines='\"'\"'+A=1' closes only after "
+                 "file:///x.sh: the legacy server read '--lines=+A=1 file:///x.sh b' as one "
+                 "word, and no executable is left; close the quote in the word that opens it",
+                 id="quote-swallows-it"),
+    pytest.param(["-f", "", "file:///x.sh"],
+                 "-f has an empty value: the legacy server dropped empty words, so -f took "
+                 "file:///x.sh as its value and no executable was left; give -f a value or "
+                 "remove it", id="empty-value"),
+    pytest.param(["--lines", "\\", "file:///x.sh"],
+                 "the word '\\' ends with a backslash, which escapes the space after it: the "
+                 "legacy server joined it and file:///x.sh into one word (' file:///x.sh'), "
+                 "and no executable is left; double the backslash or drop it",
+                 id="trailing-backslash"),
+    pytest.param(["file:///x y.sh"],
+                 "the executable 'file:///x y.sh' holds a space: the legacy server re-split it "
+                 "into 2 words (file:///x, y.sh) and ran file:///x; give the script a path "
+                 "without spaces, quotes or backslashes", id="space-in-the-path"),
+    pytest.param(["-l", "x file:///a", "file:///x.sh"],
+                 "the legacy server's re-split made file:///a, an earlier word, the executable "
+                 "instead of file:///x.sh; quote the word holding it so that it stays one",
+                 id="an-earlier-file-word"),
+    pytest.param(["-N", "file:///x.sh"], "-N needs a value (N)", id="option-without-value"),
+])
+def test_a_lost_executable_says_what_is_wrong(argv: list[str], error: str) -> None:
+    """Not "unbalanced quotes" when none are: what the legacy server's re-split did."""
+    plan = submit.translate(["-G", "gm2", *argv], ENV)
+    assert (plan.exit_code, plan.error) == (1, error)
+
+
+def test_quotes_inside_the_executable_are_taken_out_as_the_legacy_server_did() -> None:
+    plan = submit.translate(["-G", "gm2", "file:///x'y'.sh"], ENV)
+    assert plan.error is None and plan.backend_argv[-1] == "file:///xy.sh"
 
 
 def test_unbalanced_quotes_keep_words_as_given() -> None:
@@ -334,9 +406,9 @@ def test_no_heavy_import_on_a_plain_submit() -> None:
 
 @pytest.mark.parametrize(("args", "expected"), [
     pytest.param(["--"], ["--", "--"], id="first-double-dash"),
-    pytest.param(["--mail"], ['"--mail"'], id="ambiguous-abbreviation"),
-    pytest.param(["--append=x"], ['"--append=x"'], id="two-spellings-of-one-option"),
-    pytest.param(["--mail", "--", "--mail"], ['"--mail"', "--", "--mail"],
+    pytest.param(["--mail"], ["''--mail"], id="ambiguous-abbreviation"),
+    pytest.param(["--append=x"], ["''--append=x"], id="two-spellings-of-one-option"),
+    pytest.param(["--mail", "--", "--mail"], ["''--mail", "--", "--mail"],
                  id="after-double-dash-is-positional"),
     pytest.param(["--mem", "--memory", "-N"], ["--mem", "--memory", "-N"], id="unambiguous"),
 ])
@@ -344,14 +416,15 @@ def test_script_arguments_jobsub_lite_would_eat(args: list[str], expected: list[
     plan = submit.translate(["-G", "gm2", "file:///x.sh", *args], ENV)
     assert plan.backend_argv[4:] == expected
     assert ("JC213" in [w.code for w in plan.warnings]) == (args != expected)
-    parsed = lite.submit_parser().parse_args(plan.backend_argv[1:])
+    parsed = lite.submit_parser().parse_args([lite.escape_layer(w)
+                                              for w in plan.backend_argv[1:]])
     # what the job's bash command line makes of jobsub_lite's exe_arguments
     assert shlex.split(" ".join(parsed.exe_arguments)) == args
 
 
-def test_script_argument_that_cannot_be_protected_is_refused() -> None:
+def test_protected_argument_keeps_the_jobs_expansion() -> None:
     plan = submit.translate(["-G", "gm2", "file:///x.sh", "--mail=$HOME"], ENV)
-    assert plan.exit_code == 2 and plan.error and "ambiguous" in plan.error
+    assert plan.error is None and plan.backend_argv[4:] == ["''--mail=$HOME"]
 
 
 def test_abbreviation_matching_two_lite_spellings_is_spelled_out() -> None:
@@ -362,4 +435,42 @@ def test_abbreviation_matching_two_lite_spellings_is_spelled_out() -> None:
 
 def test_double_dash_value_is_refused() -> None:
     plan = submit.translate(["-G", "gm2", "--lines=--", "file:///x.sh"], ENV)
-    assert plan.exit_code == 2 and plan.error and "drops a value" in plan.error
+    assert plan.exit_code == 1 and plan.error and "drops a value" in plan.error
+
+
+def test_plain_path_tarball_jobsub_lite_unpacks_passes(tmp_path: Path) -> None:
+    import tarfile
+
+    tarball = tmp_path / "code.tar.bz2"
+    with tarfile.open(tarball, "w:bz2"):
+        pass
+    plan = submit.translate(["-G", "gm2", f"--tar_file_name={tarball}", "file:///x.sh"], ENV)
+    assert plan.backend_argv[3] == f"--tar_file_name={tarball}" and not plan.warnings
+
+
+@pytest.mark.parametrize("mode", ["w:gz", "w", "w:xz"])
+def test_plain_path_tarball_jobsub_lite_would_not_unpack_is_shipped(tmp_path: Path,
+                                                                    mode: str) -> None:
+    import tarfile
+
+    tarball = tmp_path / "code.tar"
+    with tarfile.open(tarball, mode):
+        pass
+    plan = submit.translate(["-G", "gm2", f"--tar_file_name={tarball}", "file:///x.sh"], ENV)
+    assert plan.backend_argv[3] == f"--tar_file_name=dropbox://{tarball}"
+    assert [w.code for w in plan.warnings] == ["JC136"]
+
+
+@pytest.mark.parametrize(("path", "refused"), [
+    ("/pnfs/nowhere/code.tar.gz", True), ("/pnfs/nowhere/code.tbz2", False),
+    ("/cvmfs/nowhere/code.tar.bz2", True)])
+def test_plain_path_tarball_not_readable_here(path: str, refused: bool) -> None:
+    plan = submit.translate(["-G", "gm2", f"--tar_file_name={path}", "file:///x.sh"], ENV)
+    assert (plan.error is not None and "[JC136]" in plan.error) == refused
+
+
+def test_lines_jobsub_lite_refuses_is_refused_or_dropped() -> None:
+    plan = submit.translate(["-G", "gm2", "-l", "MyFlag==True", "file:///x.sh"], ENV)
+    text = plan.error or " ".join(w.message for w in plan.warnings)
+    assert "+MyFlag=True" in text and "classad.parseOne" in text
+    assert plan.error is not None or not any("MyFlag" in a for a in plan.backend_argv)

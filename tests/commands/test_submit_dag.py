@@ -56,7 +56,7 @@ def test_lite_ready_dag_is_passed_as_is(tmp_path: Path) -> None:
 def test_dag_errors_name_file_and_line(tmp_path: Path) -> None:
     dag = write(tmp_path, "<serial>\njobsub --override A B file:///a\n</serial>\n")
     plan = submit_dag.translate(["-G", "gm2", f"file://{dag}"], ENV)
-    assert plan.exit_code == 2 and plan.error and plan.error.startswith(f"{dag}:2: ")
+    assert plan.exit_code == 1 and plan.error and plan.error.startswith(f"{dag}:2: ")
 
 
 @pytest.mark.parametrize(("argv", "fragment"), [
@@ -70,7 +70,8 @@ def test_printed_answers(argv: list[str], fragment: str) -> None:
 
 def test_missing_dag_file() -> None:
     plan = submit_dag.translate(["-G", "gm2", "file:///nonexistent.dag"], ENV)
-    assert plan.exit_code == 2 and plan.error and "cannot read the DAG file" in plan.error
+    assert plan.exit_code == 1 and plan.error
+    assert "the DAG file /nonexistent.dag cannot be read" in plan.error
 
 
 def test_continue_on_failure_refused(tmp_path: Path) -> None:
@@ -106,13 +107,12 @@ def test_end_to_end(tmp_path: Path, double_env: dict[str, str]) -> None:
 
 
 def test_end_to_end_refusal(tmp_path: Path, double_env: dict[str, str]) -> None:
-    write(tmp_path, "<serial>\njobsub -N 3 file:///a\n</serial>\n")
+    """The legacy server refused a bad DAG file and the client exited 1."""
+    write(tmp_path, "<serial>\njobsub --override A B file:///a\n</serial>\n")
     done = run(["-G", "gm2", "file://x.dag"], double_env, tmp_path)
-    assert done.returncode == 2
-    assert done.stderr.splitlines() == [
-        "jobsub_submit_dag: error: x.dag:2: -N 3: jobsub_lite runs one job per DAG node; "
-        "write the line 3 times inside a <parallel> block"]
-
+    assert done.returncode == 1
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith("jobsub_submit_dag: error: x.dag:2: [JC128] --override")
 
 def test_explain_shows_the_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                 monkeypatch: pytest.MonkeyPatch) -> None:

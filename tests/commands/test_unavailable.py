@@ -9,7 +9,9 @@ ENV = {"PATH": "/usr/bin", "JOBSUB_GROUP": "gm2"}
 
 @pytest.mark.parametrize(("module", "argv", "code", "fragment"), [
     pytest.param(status, ["-G", "gm2", "--sites"], 1, "condor_status", id="status-sites"),
-    pytest.param(status, ["-G", "gm2"], 2, "--sites", id="status-without-sites"),
+    # client/jobsub_status required_args_present: "Missing required arguments", exit 1.
+    pytest.param(status, ["-G", "gm2"], 1, "--sites", id="status-without-sites"),
+    pytest.param(status, ["-G", "gm2", "--frob"], 2, "unknown option", id="status-unknown"),
     pytest.param(preload, ["-G", "gm2", "file://x.tgz"], 1, "--tar_file_name", id="preload"),
     pytest.param(probe_url, ["--endpoint", "/jobsub/x"], 1, "jobsub_q", id="probe-url"),
 ])

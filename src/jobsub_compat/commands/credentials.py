@@ -6,7 +6,9 @@ destroy it. Here voms-proxy-init gets the equivalent bearer token with htgettoke
 stores it where jobsub_lite and WLCG tools read it; voms-proxy-info answers from that
 token with the legacy shapes and exit statuses (the FQANs and VO are derived from
 `wlcg.groups`); kx509 and cigetcert have nothing to do; voms-proxy-destroy removes the
-token file. Each parses its legacy options; an unknown option is a usage error (exit 2).
+token file, and every file voms-proxy-init made (it keeps their list in
+`$XDG_STATE_HOME/jobsub_compat/voms-proxy-init.json`), and nothing else. Each parses its
+legacy options; an unknown option is a usage error (exit 2).
 
 htgettoken runs through backend.capture (argv list, stdin closed, output captured), so
 it can never wait for a browser login: OIDC is off (`--nooidc`) and a failure names the
@@ -21,7 +23,7 @@ import shlex
 import sys
 import time
 
-from .. import __version__, backend, config, proxies, tokens
+from .. import __version__, backend, config, proxies, tokens, userfiles
 from ..warnings import CompatWarning, RuntimeFailure, UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
@@ -86,7 +88,10 @@ class Run:
         self.warnings.append(CompatWarning(code, message.replace("\n", " ")))
 
     def flush(self) -> None:
-        silence = config.settings(self.environ)["silence"].value
+        try:
+            silence = config.settings(self.environ)["silence"].value
+        except RuntimeFailure:  # an unreadable config file: the error says so; warn all
+            silence = ""
         silenced = {c.strip() for c in silence.split(",") if c.strip()}
         for warning in self.warnings:
             if "all" not in silenced and warning.code not in silenced:
@@ -162,6 +167,40 @@ def _write_token(path: str, token: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _made_list(environ: Mapping[str, str]) -> str:
+    """Where voms-proxy-init lists the token files it made, for voms-proxy-destroy."""
+    state = environ.get("XDG_STATE_HOME", "")
+    if not os.path.isabs(state):
+        state = os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".local", "state")
+    return os.path.join(state, "jobsub_compat", "voms-proxy-init.json")
+
+
+def made(environ: Mapping[str, str]) -> list[str]:
+    """The token files voms-proxy-init made (a damaged or hostile list is no list)."""
+    from .. import jsontext
+
+    try:
+        paths = jsontext.loads(userfiles.read_text(_made_list(environ), 64 * 1024,
+                                                   "the list of voms-proxy-init's files"))
+    except (ValueError, RecursionError):
+        return []
+    return [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
+
+
+def _store_made(environ: Mapping[str, str], paths: list[str]) -> None:
+    from .. import jsontext
+
+    target = _made_list(environ)
+    if not paths:
+        try:
+            os.remove(target)
+        except OSError:
+            pass
+        return
+    os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+    _write_token(target, jsontext.dumps(sorted(set(paths))))
 
 
 def _timeleft(seconds: float) -> str:
@@ -364,6 +403,11 @@ def run_voms_proxy_init(run: Run, argv: list[str]) -> int:
         except OSError as exc:
             run.warn(tokens.VOMS_PROXY_INIT, f"could not also store the token in {default} "
                      f"({exc.strerror}); WLCG tools will not find it there")
+    try:
+        _store_made(environ, made(environ) + copies)
+    except OSError as exc:
+        run.warn(tokens.VOMS_PROXY_INIT, f"could not note {', '.join(copies)} for "
+                 f"voms-proxy-destroy ({exc.strerror}); remove them yourself when done")
     if environ.get("BEARER_TOKEN", "").strip():
         run.warn(tokens.BEARER_TOKEN_SHADOWS, "BEARER_TOKEN is set and hides the new token "
                  "from WLCG tools and voms-proxy-info; unset BEARER_TOKEN")
@@ -572,6 +616,7 @@ def run_voms_proxy_destroy(run: Run, argv: list[str]) -> int:
         found = tokens.discover_file(environ)
         if found and found.path:
             targets.append(found.path)
+        targets += [p for p in made(environ) if os.path.lexists(p) and p not in targets]
     kept = [t for t in targets if os.path.exists(t) and not _removable(t)]
     targets = [t for t in targets if _removable(t)]
     for path in kept:
@@ -597,6 +642,11 @@ def run_voms_proxy_destroy(run: Run, argv: list[str]) -> int:
             os.remove(path)
         except OSError as exc:
             raise RuntimeFailure(f"cannot remove {path}: {exc.strerror}") from None
+    if not dry:
+        try:
+            _store_made(environ, [p for p in made(environ) if os.path.lexists(p)])
+        except OSError:
+            pass  # the list only names files that are gone: harmless
     return 0
 
 

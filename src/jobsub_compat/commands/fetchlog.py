@@ -1,17 +1,20 @@
-"""jobsub_fetchlog: a job's sandbox, with the legacy options and messages.
+"""jobsub_fetchlog: a job's sandbox, with the legacy options, messages and files.
 
 jobsub_lite's fetchlog rejects the legacy `--jobsub-server`, `--user`, `--timeout` and
 `--list-sandboxes`; the first three are dropped with a warning (`--user` only ever served
-`--list`), and the listing is emulated from jobsub_q and jobsub_history.
+`--list`), and the listing is emulated from jobsub_q and jobsub_history. Its web-service
+fetch makes only tar, so `--archive-format zip` is asked as tar and repacked into the
+legacy `<jobid>.zip` (JC168); the archive is named after the job id as written.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 import sys
 import time
 
-from .. import backend, legacy, lite
+from .. import backend, legacy
 from ..legacy import Parsed
 from ..plan import Plan
 from ..rewrite import Words, spelling
@@ -27,8 +30,12 @@ COMMAND = "jobsub_fetchlog"
 
 def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
           environ: Mapping[str, str]) -> None:
+    """client/jobsub_fetchlog parse_opts: (-G and --jobid) or --list, else "Missing
+    required arguments" (exit 1); the id checked whole (jid_callback, check_id: exit 1);
+    --timeout an integer (optparse, exit 2). A job id written after the options is
+    jobsub_lite's positional job_id and keeps its meaning."""
     keys = [i.row.key for i in parsed.items]
-    group = common.group_of(parsed, environ)
+    group = common.group_of(parsed, environ, plan=plan)
     if "list" in keys:
         user = ([i.values[0] for i in parsed.items if i.row.key == "user"] or
                 [environ.get("USER", "")])[-1]
@@ -42,7 +49,8 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     jobs = [i for i in parsed.items if i.row.key == "jobid"]
     positional = [word for word in parsed.passed if not word.startswith("-")]
     if not jobs and not positional:
-        raise UsageError("give --jobid CLUSTER.PROC@SCHEDD (or --list)")
+        raise UsageError("give --jobid CLUSTER.PROC@SCHEDD, or --list (the legacy client's "
+                         "\"Missing required arguments\")")
     out = Words()
     for item in parsed.items:
         key = item.row.key
@@ -51,15 +59,19 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
                       f"{item.row.reason}; dropped. {item.row.fix}")
             continue
         if key == "jobid":
-            common.job_ids(item.values[0], many=False)
-            plan.details["job"] = item.values[0].replace(".@", "@")
-        if key in ("destdir", "archive_format"):
+            plan.details["job"] = common.job_id(item.values[0])
+        if key == "destdir":
             plan.details[key] = item.values[0]
+        if key == "archive_format":
+            if item.values[0] == "zip":
+                plan.details[key] = "zip"
+                plan.warn(item.row.code or "", f"{item.seen} zip: {item.row.reason}.")
+            continue  # tar is jobsub_lite's default and only web-service format
         out.option(spelling(item, grammar), item.values, item.form)
     if positional and "job" not in plan.details:
-        plan.details["job"] = positional[0].replace(".@", "@")
+        plan.details["job"] = positional[0]
     out.words.extend(parsed.passed)
-    plan.backend_argv.extend(lite.quote_for_lite(x) for x in out.words)
+    plan.backend_argv.extend(out.words)  # jobsub_fetchlog applies no quote layer
 
 
 def translate(argv: list[str], environ: Mapping[str, str],
@@ -68,7 +80,11 @@ def translate(argv: list[str], environ: Mapping[str, str],
 
 
 class FetchOutput:
-    """jobsub_lite's lines, then the legacy ones scripts look for."""
+    """jobsub_lite's lines, then the file and the lines legacy gave: <jobid>.tgz (or .zip)
+    in the current directory named after the id as written (client/jobsub_fetchlog
+    get_sandbox: `fn = '%s.tgz' % options.jobId`), `Downloaded to FILE`, and with a
+    destination directory `Moved files to DIR` (the archive unpacked there, then removed).
+    jobsub_lite writes `<jobid>.tgz` with `1.@s` read as `1@s`; a zip is repacked from it."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
@@ -80,12 +96,52 @@ class FetchOutput:
         details = self.plan.details
         if status != 0 or "job" not in details:
             return status
-        suffix = "zip" if details.get("archive_format") == "zip" else "tgz"
-        print(f"Downloaded to {details['job']}.{suffix}")
+        given = details["job"]
+        name = f"{given}.zip" if details.get("archive_format") == "zip" else f"{given}.tgz"
+        if "destdir" not in details:
+            fetched = f"{given.replace('.@', '@')}.tgz"
+            try:
+                if name.endswith(".zip"):
+                    repack_zip(fetched, name, given)
+                    os.remove(fetched)
+                elif fetched != name:
+                    os.replace(fetched, name)
+            except (OSError, ValueError) as exc:
+                print(f"{COMMAND}: error: the fetched {fetched} could not be made into {name} "
+                      f"({exc}); fetch it again with --archive-format tar", file=sys.stderr)
+                return 1
+        print(f"Downloaded to {name}")
         if "destdir" in details:
             print(f"Moved files to {details['destdir']}")
         sys.stdout.flush()
         return status
+
+
+def repack_zip(tgz: str, target: str, job: str) -> None:
+    """The legacy server's zip of a sandbox (server/webapp/util.py zipdir, create_zipfile):
+    every file as `<jobid>/<file name>` (directories flattened), zipfile's default
+    stored (uncompressed) entries; made from the .tgz jobsub_lite fetched."""
+    import tarfile
+    import zipfile
+    import zlib
+
+    part = target + ".part"
+    try:
+        with tarfile.open(tgz, "r:*") as archive, zipfile.ZipFile(part, "w") as out:
+            for member in archive:
+                data = archive.extractfile(member) if member.isfile() else None
+                if data is None:
+                    continue
+                info = zipfile.ZipInfo(f"{job}/{posixpath.basename(member.name)}",
+                                       time.localtime(member.mtime)[:6])
+                info.external_attr = (member.mode & 0o777) << 16
+                out.writestr(info, data.read())
+        os.replace(part, target)
+    except (tarfile.TarError, EOFError, zlib.error):
+        raise ValueError("not a readable tar archive") from None
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
 
 
 def list_sandboxes(plan: Plan, environ: Mapping[str, str]) -> int:
@@ -127,3 +183,26 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
             print(warning.line(COMMAND), file=sys.stderr)
         return list_sandboxes(plan, env)
     return dropin.run(COMMAND, translate, FetchOutput, args, env)
+
+
+def facts() -> tuple[common.Fact, ...]:
+    """jobsub_fetchlog's rows of the selection table, checked by the tests."""
+    fact, job = common.Fact, "1.0@jobsub01.fnal.gov"
+    return (
+        fact("required", "(-G and --jobid) or --list, else `Missing required arguments`, "
+             "exit 1", "the same; a job id after the options is jobsub_lite's positional "
+             "one", ("-G", "gm2"), status=1),
+        fact("--jobid ID", "checked whole: `@` (jid_callback), check_id, exit 1; the archive "
+             "is `<ID>.tgz` in the current directory", "the same; jobsub_lite's "
+             "`<ID>.tgz` is renamed to the id as written", ("--jobid", job),
+             words=("--jobid", job)),
+        fact("--archive-format zip", "`<ID>.zip` (entries `<ID>/<file>`)", "jobsub_lite "
+             "fetches tar; repacked into `<ID>.zip` (JC168)",
+             ("--jobid", job, "--archive-format", "zip"), words=("--jobid", job),
+             absent=("--archive-format",), code="JC168"),
+        fact("--timeout N", "an integer (optparse, exit 2 otherwise)", "dropped (JC167); "
+             "not an integer: exit 2", ("--jobid", job, "--timeout", "soon"), status=2),
+        *common.status_facts(("--jobid", job), "missing -G or --jobid, a job id without `@`",
+                             ("--jobid", "12345.0"), "exit 2 (jobsub_lite's own parser "
+                             "refuses it too)"),
+    )

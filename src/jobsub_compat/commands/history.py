@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import time
 
-from .. import legacy, lite
+from .. import legacy
 from ..legacy import Parsed
 from ..plan import Plan
 from ..rewrite import Words, spelling
@@ -43,32 +43,43 @@ def epoch(value: str) -> int:
 
 def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
           environ: Mapping[str, str]) -> None:
-    common.group_of(parsed, environ)
+    """The legacy selection (server/webapp/sqlite_commands.py constructQuery, handle_jobid):
+    the group AND the user AND the job AND the dates, in one constraint (jobsub_lite would
+    hand --user and the job to condor_history as words, which it ORs, and add no group):
+    `Jobsub_Group=?="G"`, `Owner=?="U"` (sqlite's `=`, case-sensitive), `ClusterId==C`
+    (`C.@S`, `C@S`: the whole cluster, as `like 'C.%@S'`) `&& ProcId==P`, QDate bounds;
+    `-name SCHEDD` of the job (each legacy schedd kept its own history)."""
+    group = common.group_of(parsed, environ, plan=plan) or ""
     out = Words()
-    constraints: list[str] = []
+    terms = [f'Jobsub_Group=?="{group}"']
+    users = [i.values[0] for i in parsed.items if i.row.key == "user"]
+    if users:
+        terms.append(f'Owner=?="{users[-1]}"')
+    schedd = job = ""
     for item in parsed.items:
         key = item.row.key
         if key == "jobid":
-            (job,) = common.job_ids(item.values[0], many=False)
-            out.option(spelling(item, grammar), item.values, item.form)
-            out.words += ["-name", job.split("@", 1)[1]]
+            cluster, proc, schedd = common.split_job_id(common.job_id(item.values[0]))
+            job = f"ClusterId=={cluster}" + (f" && ProcId=={proc}" if proc else "")
         elif key == "constraint":
-            constraints.append(item.values[0])
+            terms.append(f"({item.values[0]})")
         elif key in ("qdate_ge", "qdate_le"):
             op = ">=" if key == "qdate_ge" else "<="
-            constraints.append(f"QDate {op} {epoch(item.values[0])}")
+            terms.append(f"QDate {op} {epoch(item.values[0])}")
             plan.warn(item.row.code or "", f"{item.seen} {item.values[0]} {item.row.reason}.")
-        else:
+        elif key != "user":
             out.option(spelling(item, grammar), item.values, item.form)
-    if constraints:
-        joined = " && ".join(f"({c})" for c in constraints) if len(constraints) > 1 else \
-            constraints[0]
-        out.words += ["-constraint", joined]
+    if job:
+        terms.append(job)
+        out.words += ["-name", schedd]
+    out.words += ["-constraint", " && ".join(terms)]
     out.words.extend(parsed.passed)
     plan.mode = "" if parsed.passed else "history"
     if plan.mode:
         out.words.append("-json")
-    plan.backend_argv.extend(lite.quote_for_lite(x) for x in out.words)
+    # jobsub_history runs `condor_history 'WORD' ...` through os.system: a single quote
+    # inside a word is written '\'' so that the shell gives it back.
+    plan.backend_argv.extend(word.replace("'", "'\\''") for word in out.words)
 
 
 def translate(argv: list[str], environ: Mapping[str, str],
@@ -88,3 +99,36 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
 
     return run(COMMAND, translate, HistoryOutput, argv, environ)
 
+
+
+def facts() -> tuple[common.Fact, ...]:
+    """jobsub_history's rows of the selection table, checked by the tests."""
+    fact, job = common.Fact, "12.0@jobsub01.fnal.gov"
+    return (
+        fact("group", "required (`Missing required arguments`, exit 1); the group's jobs "
+             "(sqlite_commands.py constructQuery `acctgroup=`)", "the same, "
+             "`Jobsub_Group=?=\"G\"`; $GROUP too (JC304)", (), status=1,
+             env={"JOBSUB_GROUP": None}),
+        fact("--user U", "AND `Owner=\"U\"`", "AND `Owner=?=\"U\"` (jobsub_lite would OR the "
+             "name with the job and drop the group)", ("--user", "bob"),
+             words=("-constraint", 'Jobsub_Group=?="gm2" && Owner=?="bob"')),
+        fact("--jobid C.P@S", "AND that job (handle_jobid: `C.@S`, `C@S` the cluster), from "
+             "S's history", "AND `ClusterId==C && ProcId==P`, `-name S`",
+             ("--user", "bob", "--jobid", job),
+             words=("-name", "jobsub01.fnal.gov", "-constraint",
+                    'Jobsub_Group=?="gm2" && Owner=?="bob" && ClusterId==12 && ProcId==0')),
+        fact("schedds", "every schedd's history (jobsubClient.py history loops over "
+             "schedd_list)", "not reproduced without --jobid: jobsub_lite runs one "
+             "condor_history, which reads the schedd its configuration names (SCHEDD_HOST); "
+             "with --jobid, `-name S`", ("--user", "bob"), absent=("-name",)),
+        fact("--jobid without @SCHEDD", "refused (jid_callback), exit 1", "exit 1 "
+             "(jobsub_lite would ask the local schedd)", ("--jobid", "12"), status=1),
+        fact("--qdate-ge/--qdate-le DATE", "AND the submit date; a bad date exit 1 "
+             "(date_callback)", "AND `QDate >= EPOCH` / `<=`; exit 1",
+             ("--qdate-ge", "2024-13-01"), status=1),
+        fact("--constraint C", "no such option (exit 2)", "accepted (jobsub_lite parses it): "
+             "AND (C)", ("--constraint", "JobStatus==4"),
+             words=("-constraint", 'Jobsub_Group=?="gm2" && (JobStatus==4)')),
+        *common.status_facts((), "missing -G, a job id without `@`, a bad date",
+                             ("--jobid", "12345.0")),
+    )

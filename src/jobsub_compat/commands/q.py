@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from .. import legacy, lite
+from .. import legacy
 from .. import warnings as w
 from ..legacy import Parsed
 from ..plan import Plan
@@ -35,24 +35,27 @@ _SUMMARY_CONFLICTS = {"long", "dag", "hold", "better_analyze", "user", "jobid", 
 FAILED = ("failed to fetch ads", "failed to connect")  # or a line starting with "error"
 
 
-def selection(group: str, users: list[str], constraints: list[str]) -> str | None:
-    """One constraint for --user/--constraint, as the legacy server applied them: the
-    client folded the user into the constraint (`Owner=?="u"&&C`) and the server kept to
-    the group's jobs. jobsub_lite would drop the group filter once a user or constraint is
-    given, and condor treats an owner name beside a constraint as another selection."""
-    if not users and not constraints:
-        return None
-    expr = constraints[-1] if constraints else ""
-    if users and users[-1] not in expr:
-        expr = f'Owner=?="{users[-1]}"' + (f"&&{expr}" if expr else "")
-    return f'({expr})&&Jobsub_Group=?="{group}"'
+def fold(users: list[str], constraint: str) -> str:
+    """The legacy client's fold of --user into --constraint (jobsubClient.py
+    JobSubClient.__init__: `Owner=?="%s"&&%s` unless the user's name is already in the
+    constraint's text), as written: not parenthesised, so `A||B` binds as legacy bound it."""
+    if users and users[-1] not in constraint:
+        return f'Owner=?="{users[-1]}"&&{constraint}'
+    return constraint
 
 
 def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
           environ: Mapping[str, str]) -> None:
+    """The legacy selection (jobsubClient.py listJobs, then the server): --constraint alone
+    (constraint.py doGET: no group, --jobid ignored); --better-analyze with --jobid, that
+    job alone; else condor_commands.py constructFilter: `Owner=="U"` (with --user), the
+    group, the job (with --jobid), ANDed. The group filter is jobsub_lite's
+    `Jobsub_Group=?="G"` (legacy matched regexp("group_G.*", AccountingGroup), a prefix).
+    A --jobid alone keeps jobsub_lite's meaning, the job (words both accept): legacy also
+    required it to be in the group, which only ever hid a job of another group."""
     out = Words()
-    group = common.group_of(parsed, environ, required=False) or _group_from_token(plan, out,
-                                                                                   environ)
+    given = common.group_of(parsed, environ, False, plan)
+    group = given or _group_from_token(plan, out, environ)
     keys = [i.row.key for i in parsed.items]
     if "summary" in keys and _SUMMARY_CONFLICTS & set(keys):
         clash = sorted(_SUMMARY_CONFLICTS & set(keys))[0].replace("_", "-")
@@ -62,16 +65,32 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
         raise UsageError("--better-analyze needs --jobid CLUSTER.PROC@SCHEDD")
     users = [i.values[0] for i in parsed.items if i.row.key == "user"]
     constraints = [i.values[0] for i in parsed.items if i.row.key == "constraint"]
+    jobs = [i for i in parsed.items if i.row.key == "jobid"]
+    for item in jobs:
+        _check_jobs(item.values[0])
     shown = [i for i in parsed.items if i.row.key in _ONE_VIEW]
     for item in shown[:-1]:  # one legacy destination: the last one wins
         parsed.items.remove(item)
         plan.warn(w.REPEATED_LAST_WINS, f"{item.seen} is overridden by the later "
                   f"{shown[-1].seen} (the legacy client kept the last); dropped. Give one.")
+    expr = None
+    if constraints:
+        expr = fold(users, constraints[-1])
+        if jobs:
+            plan.warn(w.IGNORED_BESIDE, f"{jobs[-1].seen} {jobs[-1].values[0]} is ignored "
+                      "beside --constraint, as the legacy client ignored it (the constraint "
+                      "alone selected); dropped. Put the job in the constraint.")
+        jobs = []
+        plan.details["view_filter"] = "off"  # constraint.py: the view's layout, no filter
+    elif "better_analyze" in keys:
+        if users:
+            plan.warn(w.IGNORED_BESIDE, "--user is ignored beside --better-analyze --jobid, "
+                      "as the legacy client ignored it; dropped. Remove --user.")
+    elif users:
+        expr = f'Owner=="{users[-1]}"&&Jobsub_Group=?="{group}"'
     view = "default"
     for item in parsed.items:
         key = item.row.key
-        if key == "jobid":
-            common.job_ids(item.values[0], many=False)
         if key in VIEWS:
             view = key
             plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}.")
@@ -79,10 +98,11 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
         if key in RAW:
             view = ""
             plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
-        if key in ("user", "constraint"):
+        if key in ("user", "constraint", "jobid"):
             continue  # one selection, below
         out.option(spelling(item, grammar), item.values, item.form)
-    expr = selection(group, users, constraints)
+    if jobs:
+        out.option(spelling(jobs[-1], grammar), jobs[-1].values, jobs[-1].form)
     if expr:
         out.option("--constraint", [expr], "sep")
         out.words.append("-allusers")
@@ -92,7 +112,20 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     if view:
         out.words.append("-json")
     plan.mode = view
-    plan.backend_argv.extend(lite.quote_for_lite(x) for x in out.words)
+    plan.backend_argv.extend(out.words)  # jobsub_cmd applies no quote layer: words as is
+
+
+def _check_jobs(value: str) -> None:
+    """Each id of a --jobid list: legacy's CLUSTER[.PROC]@SCHEDD, or the bare
+    CLUSTER[.PROC] jobsub_lite-era scripts write (jobsub_lite gives it to condor_q on every
+    schedd of the group: a word jobsub_lite accepts keeps its meaning). Anything else is
+    what legacy refused it as (jobsubClient.py jid_callback, check_id: exit 1): a trailing
+    comma, a name, an id whose schedd is not *fnal.gov."""
+    for part in value.split(","):
+        if common.is_job_id(part) or common.is_cluster(part):
+            continue
+        common.check_ids(value)  # legacy's first refusal: no '@' anywhere
+        raise common.malformed(part)
 
 
 def _group_from_token(plan: Plan, out: Words, environ: Mapping[str, str]) -> str:
@@ -133,14 +166,15 @@ class QOutput:
         return None
 
     def error_line(self, text: str) -> str | None:
-        if common.says(text, FAILED, "error"):
+        if common.says(text, FAILED, "error") and not common.logged(text):
             self.failed = True
         return text
 
     def render(self, jobs: list[dict[str, Any]]) -> str:
         from .. import qformat
 
-        return qformat.format_q(jobs, self.plan.mode)
+        return qformat.format_q(jobs, self.plan.mode,
+                                by_status=self.plan.details.get("view_filter") != "off")
 
     def finish(self, status: int) -> int:
         if self.plan.mode:
@@ -155,3 +189,51 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     from ..dropin import run
 
     return run(COMMAND, translate, QOutput, argv, environ)
+
+
+def facts() -> tuple[common.Fact, ...]:
+    """jobsub_q's rows of the selection table (compat-matrix.md), checked by the tests."""
+    fact, job = common.Fact, "1.0@jobsub01.fnal.gov"
+    return (
+        fact("group", "-G, else $JOBSUB_GROUP; none: every group's jobs (client/jobsub_q; "
+             "jobsubClient.py listJobs, JOBSUB_Q_NO_GROUP_URL_PATTERN)",
+             "-G, else $JOBSUB_GROUP, else $GROUP (JC304); none: the group of your token "
+             "(JC303), since jobsub_lite lists one group's", ("--user", "bob"),
+             words=("--constraint", 'Owner=="bob"&&Jobsub_Group=?="gm2"'), code="JC304",
+             env={"JOBSUB_GROUP": None, "GROUP": "gm2"}),
+        fact("default", "the group's jobs, every user's (constructFilter)",
+             "jobsub_lite's own: `-allusers -constraint Jobsub_Group=?=\"G\"`", ("-G", "gm2"),
+             words=("-G", "gm2", "-json")),
+        fact("--user U", "`Owner==\"U\"` AND the group (condor_commands.py constructFilter)",
+             "the same constraint, with -allusers", ("--user", "bob"),
+             words=("--constraint", 'Owner=="bob"&&Jobsub_Group=?="gm2"', "-allusers")),
+        fact("--jobid C.P@S", "that job, if in the group (constructFilter); `C.@S`, `C@S`: "
+             "the cluster", "jobsub_lite's meaning, the job: --jobid for jobsub_lite "
+             "(condor_q -name S C.P), no group filter", ("--jobid", job),
+             words=("--jobid", job), absent=("--constraint",)),
+        fact("--user U --jobid C.P@S", "that job AND `Owner==\"U\"` AND the group "
+             "(constructFilter)", "the same", ("--user", "bob", "--jobid", job),
+             words=("--jobid", job, "--constraint", 'Owner=="bob"&&Jobsub_Group=?="gm2"')),
+        fact("--jobid without @SCHEDD", "refused: `missing an '@'` (jid_callback), exit 1",
+             "jobsub_lite's meaning: that cluster (or a comma list) on every schedd of the "
+             "group, no group filter", ("--jobid", "12345678"),
+             words=("--jobid", "12345678"), absent=("--constraint",)),
+        fact("--jobid list ending in a comma", "malformed (check_id), exit 1", "exit 1",
+             ("--jobid", f"{job},"), status=1, code="JC160"),
+        fact("--constraint C", "C alone: no group filter, --jobid ignored (constraint.py "
+             "doGET); --user folded in as `Owner=?=\"U\"&&C` (JobSubClient.__init__)",
+             "the same, as written (not parenthesised); --jobid dropped (JC305)",
+             ("--user", "bob", "--constraint", "JobStatus==5", "--jobid", job),
+             words=("--constraint", 'Owner=?="bob"&&JobStatus==5'), absent=("--jobid",),
+             code="JC305"),
+        fact("a plain word (owner, cluster)", "ignored: the help, exit 0 (client/jobsub_q "
+             "parse_opts, `len(remainder) > 1`)", "jobsub_lite's meaning: condor_q's owner or "
+             "job, condor's own output", ("-G", "gm2", "bob"), words=("-G", "gm2", "bob"),
+             absent=("-json",)),
+        fact("--better-analyze", "needs --jobid, else exit 1; that job alone",
+             "the same (condor_q -better-analyze)", ("--better-analyze",), status=1),
+        fact("--summary beside --user, --jobid, --long, ...", "refused (required_args_present), "
+             "exit 1", "exit 1", ("--summary", "--user", "bob"), status=1),
+        *common.status_facts((), "--summary conflicts, a malformed --jobid",
+                             ("--jobid", "1.0@jobsub01")),
+    )

@@ -2,20 +2,24 @@
 
 Legacy: `-G` and one of `--jobid` (a comma list, each CLUSTER[.PROC]@SCHEDD), `--user`,
 `--constraint`; a line per target (`Removing job with jobid=ID`, `removing jobs owned by
-USER`, ...), then what condor said; non-zero when an action failed. jobsub_lite has no
-`--user` for these (condor takes the owner as a plain word) and exits 0 whatever condor
-did, so the drop-in reads condor's lines to give the status back.
+USER`, ...), then what condor said; non-zero when an action failed. The selection is the
+legacy server's (server/webapp/util.py doJobAction), written as one constraint for
+jobsub_lite, which has no `--user` for these and would hand a name to condor as another
+target; and jobsub_lite exits 0 whatever condor did, so the drop-in reads condor's lines
+to give the status back.
 """
 
 from __future__ import annotations
 
-from .. import legacy, lite
+import sys
+
+from .. import legacy
+from .. import warnings as w
 from ..legacy import Parsed
-from ..plan import Plan
+from ..plan import Plan, one_line
 from ..rewrite import Words, spelling
 from ..warnings import UsageError
 from . import common
-from .q import selection
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
@@ -51,45 +55,103 @@ FAILED = ("couldn't find", "not found", "permission denied", "not authorized",
 FAILED_START = "error"
 
 
+def selection(group: str, users: list[str], constraint: str) -> str:
+    """The constraint of a legacy --constraint or --user action (server/webapp/util.py
+    doJobAction): `(Owner =?= "U") && C` unless U is in C's text, then the group's jobs
+    unless the group's name is in that text (legacy's `regexp("group_G.*",AccountingGroup)`
+    is jobsub_lite's `Jobsub_Group=?="G"` here); as written, not parenthesised."""
+    user = users[-1] if users else ""
+    if constraint:
+        expr = f'(Owner =?= "{user}") && {constraint}' if user and user not in constraint \
+            else constraint
+        return expr if group in expr else f'Jobsub_Group=?="{group}" && {expr}'
+    return f'Jobsub_Group=?="{group}" && (Owner =?= "{user}")'
+
+
 def translate_for(command: str) -> common.Body:
     action = ACTIONS[command]
 
     def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
              environ: Mapping[str, str]) -> None:
-        group = common.group_of(parsed, environ) or ""
+        """client/jobsub_rm main and jobsubClient.py remove/hold/release: the ids of
+        --jobid one after the other (each line printed, then acted on); a bad one stops
+        there with exit 1, after the ones before it were acted on. --constraint selects
+        alone (ids ignored), else the ids (--user only named who may act), else --user."""
+        group = common.group_of(parsed, environ, plan=plan) or ""
         keys = {i.row.key for i in parsed.items}
         if not keys & {"jobid", "user", "constraint"} and not parsed.passed:
             raise UsageError("give --jobid CLUSTER[.PROC]@SCHEDD, --user USER or "
-                             "--constraint EXPR (the legacy client required one)")
+                             "--constraint EXPR (the legacy client's \"Missing required "
+                             "arguments\")")
         out = Words()
-        preface = []
         users = [i.values[0] for i in parsed.items if i.row.key == "user"]
         constraints = [i.values[0] for i in parsed.items if i.row.key == "constraint"]
+        jobids = [i for i in parsed.items if i.row.key == "jobid"]
+        preface: list[str] = []
+        ids: list[str] = []
+        if jobids:
+            value = jobids[-1].values[0]
+            common.check_ids(value)
+            for job in value.split(","):
+                preface.append(action.one.format(job))
+                problem = _bad_id(command, job, bool(constraints))
+                if problem:
+                    if not ids:  # nothing acted on yet: the call ends here
+                        raise problem
+                    plan.details["after"] = one_line(f"[{problem.code}] {problem}")
+                    break
+                ids.append(job)
+        else:
+            preface += [action.owned.format(u) for u in users[-1:]]
+            preface += [action.matching.format(c) for c in constraints[-1:]]
         for item in parsed.items:
             key = item.row.key
-            if key == "jobid":
-                ids = common.job_ids(item.values[0], many=True)
-                preface += [action.one.format(job) for job in ids]
-            elif key == "user":
-                preface.append(action.owned.format(item.values[0]))
+            if key == "user":
                 plan.warn(item.row.code or "", f"{item.seen} {item.values[0]}: "
                           f"{item.row.reason}. {item.row.fix}")
                 continue
-            elif key == "constraint":
-                preface.append(action.matching.format(item.values[0]))
+            if key in ("jobid", "constraint"):
                 continue
-            elif key == "forcex":
+            if key == "forcex":
                 plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
             out.option(spelling(item, grammar), item.values, item.form)
-        expr = selection(group, users, constraints)
-        if expr:
-            out.option("--constraint", [expr], "sep")
+        if constraints:
+            if jobids:
+                plan.warn(w.IGNORED_BESIDE, f"{jobids[-1].seen} {jobids[-1].values[0]} is "
+                          "ignored beside --constraint, as the legacy client ignored it (the "
+                          "constraint alone selected); dropped. Put the job in the constraint.")
+            ids = []
+            out.option("--constraint", [selection(group, users, constraints[-1])], "sep")
+        elif ids:
+            if users:
+                plan.warn(w.IGNORED_BESIDE, f"--user {users[-1]} is ignored beside --jobid, "
+                          "as the legacy server ignored it (it only checked that the user was "
+                          "you); dropped. Remove --user.")
+            out.option(spelling(jobids[-1], grammar), [",".join(ids)], jobids[-1].form)
+        elif users:
+            out.option("--constraint", [selection(group, users, "")], "sep")
         out.words.extend(parsed.passed)
         plan.text = "".join(line + "\n" for line in preface)
-        plan.mode = "jobid" if "jobid" in keys else "any"
-        plan.backend_argv.extend(lite.quote_for_lite(x) for x in out.words)
+        plan.mode = "jobid" if ids else "any"
+        plan.details["targets"] = str(len(ids))
+        plan.backend_argv.extend(out.words)  # jobsub_cmd applies no quote layer: words as is
 
     return body
+
+
+def _bad_id(command: str, job: str, constraint: bool) -> UsageError | None:
+    """Why the legacy client stopped at this id of the list, if it did: hold and release
+    checked every id first (check_id: malformed, exit 1; the empty id after a trailing
+    comma too); remove only when it acted on the id (without --constraint), and an empty one
+    was `remove requires either a jobid or uid or constraint` (JobSubClientError, exit 1)."""
+    if command != "jobsub_rm" or not constraint:
+        if command == "jobsub_rm" and not job:
+            return UsageError("remove requires either a jobid or uid or constraint: the "
+                              "--jobid list ends in a comma (or holds an empty id); remove it",
+                              "JC160")
+        if not common.is_job_id(job):
+            return common.malformed(job)
+    return None
 
 
 def translate(argv: list[str], environ: Mapping[str, str], lite_version: str | None = None,
@@ -99,9 +161,11 @@ def translate(argv: list[str], environ: Mapping[str, str], lite_version: str | N
 
 
 class ActionOutput:
-    """Passes condor's lines on and counts what failed: for a --jobid list every target
-    must succeed; for --user/--constraint one schedd that acted is enough, as in legacy
-    (the others simply had no such jobs)."""
+    """Passes condor's lines on and counts what was done and what failed: for a --jobid
+    list every id must succeed (the legacy exit status was the sum of the per-id ones);
+    for --user/--constraint one schedd that acted is enough (0 if any schedd call
+    succeeded), as in legacy. A bad id later in the list (details "after") is reported
+    once the ids before it were acted on, with exit 1."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
@@ -111,7 +175,7 @@ class ActionOutput:
 
     def _see(self, text: str) -> str:
         done, whole_word = self.action.done, self.action.whole_word
-        if common.says(text, FAILED, FAILED_START):
+        if common.says(text, FAILED, FAILED_START) and not common.logged(text):
             self.failed += 1
         elif common.has_word(text, done) if whole_word else common.says(text, (done,)):
             self.succeeded += 1
@@ -120,11 +184,19 @@ class ActionOutput:
     line = error_line = _see
 
     def finish(self, status: int) -> int:
+        after = self.plan.details.get("after")
+        if after:
+            sys.stdout.flush()
+            sys.stderr.write(f"{self.plan.command}: error: {after}\n")
+            sys.stderr.flush()
         if status != 0:
             return status
+        if after:
+            return 1
         if self.plan.mode == "jobid":
-            return 1 if self.failed else 0
-        return 1 if self.failed and not self.succeeded else 0
+            targets = int(self.plan.details.get("targets", "1"))
+            return 1 if self.failed or self.succeeded < targets else 0
+        return 0 if self.succeeded else 1
 
 
 def run_command(command: str, argv: list[str] | None = None,
@@ -141,3 +213,40 @@ def run_command(command: str, argv: list[str] | None = None,
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     return run_command("jobsub_rm", argv, environ)
 
+
+
+def facts() -> tuple[common.Fact, ...]:
+    """jobsub_rm's (and hold's, release's) rows of the selection table, checked by the
+    tests."""
+    fact, a, b = common.Fact, "1.0@jobsub01.fnal.gov", "2@jobsub01.fnal.gov"
+    return (
+        fact("group", "required: -G, else $JOBSUB_GROUP; none: `Missing required arguments`, "
+             "exit 1", "the same, and $GROUP (JC304)", ("--user", "bob"), status=1,
+             env={"JOBSUB_GROUP": None}),
+        fact("target", "one of --jobid, --user, --constraint required, else exit 1",
+             "the same", ("-G", "gm2"), status=1),
+        fact("--jobid LIST", "each id in turn (its line printed, then acted on, on its "
+             "schedd); the exit status the sum of theirs (client/jobsub_rm main)",
+             "the ids to jobsub_lite (condor_rm -name S C.P); exit 1 unless every id was "
+             "acted on", ("--jobid", f"{a},{b}"), words=("--jobid", f"{a},{b}")),
+        fact("a bad id in the list", "the ids before it acted on, then exit 1: `@` missing "
+             "(whole value), malformed (check_id), or an empty id after a trailing comma "
+             "(remove: `remove requires either a jobid or uid or constraint`)",
+             "the same: the ids before it to jobsub_lite, then the message, exit 1",
+             ("--jobid", f"{a},"), status=1, words=("--jobid", a)),
+        fact("--user U", "the group's jobs of U: `regexp(group) && (Owner =?= \"U\")` "
+             "(server util.py doJobAction), every schedd",
+             "`Jobsub_Group=?=\"G\" && (Owner =?= \"U\")`", ("--user", "bob"),
+             words=("--constraint", 'Jobsub_Group=?="gm2" && (Owner =?= "bob")')),
+        fact("--constraint C", "`regexp(group) && (Owner =?= \"U\") && C` as written (the "
+             "user only with --user and not in C; the group only when its name is not in C); "
+             "--jobid ignored", "the same, `Jobsub_Group=?=\"G\"` for the group; --jobid "
+             "dropped (JC305)", ("--user", "bob", "--constraint", "JobStatus==5"),
+             words=("--constraint", 'Jobsub_Group=?="gm2" && (Owner =?= "bob") && '
+                    'JobStatus==5')),
+        fact("--user beside --jobid", "the job (the server only checked the user was you)",
+             "--user dropped (JC305)", ("--user", "bob", "--jobid", a),
+             words=("--jobid", a), absent=("--constraint",), code="JC305"),
+        *common.status_facts(("--user", "bob"), "missing -G or target, a job id without "
+                             "`@` or malformed", ("--jobid", "12345.0")),
+    )

@@ -11,7 +11,7 @@ import re
 import shlex
 import sys
 
-from .. import classads, legacy, lite, options
+from .. import classads, legacy, lite, options, userfiles
 from .. import warnings as w
 from ..legacy import Item, Parsed
 from ..options import Fate
@@ -29,6 +29,7 @@ RETIRED_OS = {"SL5", "SL6", "SL7"}
 _RETIRED_IMAGE = re.compile(r"fnal-wn-sl[5-7]", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _DAG_TAG = re.compile(rb"<\s*(serial|parallel)\s*>", re.IGNORECASE)
+JSON_CONFIG_LIMIT = 1 * userfiles.MiB  # --json-config: a file of options
 
 
 def _group_hint(words: list[str], environ: Mapping[str, str]) -> str | None:
@@ -76,14 +77,94 @@ def _tie_break(plan: Plan, item: Item, raw: list[str], origin: list[tuple[int, .
             plan.warn(w.LITERAL_READING, f"{item.seen} {literal!r} is not valid ClassAd as the "
                       f"legacy server re-split it ({value!r}); passed as written.")
             return True
-        if item.row.key == "lines":
-            plan.warn(w.CLASSAD_INVALID, f"{item.seen} {value!r} is not a ClassAd "
-                      "'NAME = value' line; jobsub_lite will probably reject it. "
-                      "Write it as +NAME=value.")
     except classads.Unavailable:
         plan.warn(w.CLASSAD_UNCHECKED, f"cannot check the ClassAd syntax of {item.seen} "
                   f"{value!r} (no HTCondor Python bindings); the legacy reading is used.")
     return False
+
+
+_DOUBLE_EQUALS = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*={2}\s*(.*)$", re.DOTALL)
+
+
+def _lite_accepts_line(plan: Plan, item: Item) -> bool:
+    """jobsub_lite 1.12 refuses the whole submission for a --lines value its ClassAd check
+    (v1 classad.parseOne) refuses. Such a line is dropped when the legacy submit file made
+    nothing of it (a plain macro), and refused with the fix otherwise. False: dropped."""
+    value = item.values[0]
+    try:
+        if classads.lite_accepts_line(value):
+            return True
+    except classads.Unavailable:
+        plan.warn(w.CLASSAD_UNCHECKED, f"cannot check {item.seen} {value!r} as jobsub_lite "
+                  "does (no HTCondor Python bindings); passed as it is.")
+        return True
+    match = _DOUBLE_EQUALS.match(value)
+    fix = (f"Write --lines=+{match.group(1)}={match.group(2)} for a job attribute "
+           f"{match.group(1)}, or remove it." if match else
+           "Write it as +NAME=VALUE (a job attribute) or NAME = VALUE (a submit command).")
+    refused = (f"{item.seen} {value!r} is refused by jobsub_lite 1.12's ClassAd check "
+               "(classad.parseOne), which then submits nothing")
+    try:
+        effect = classads.legacy_submit_effect(value)
+    except classads.Unavailable:
+        raise UsageError(f"{refused}; the legacy submit file took it as a submit-language "
+                         f"line, whose effect cannot be checked here. {fix}",
+                         w.CLASSAD_INVALID) from None
+    if effect is None:
+        plan.warn(w.CLASSAD_INVALID, f"{refused}; the legacy submit file took it as a plain "
+                  f"submit-language line that set nothing in the job, so it is dropped. {fix}")
+        return False
+    raise UsageError(f"{refused}; in the legacy submit file {effect}. {fix}", w.CLASSAD_INVALID)
+
+
+_TAR_MAGIC = ((b"BZh", "bzip2"), (b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"),
+              (b"\x28\xb5\x2f\xfd", "zstd"))
+_BZIP2_NAMES = (".tar.bz2", ".tbz2", ".tbz", ".tb2", ".tar.bz")
+
+
+def _tarball_kind(path: str) -> str | None:
+    """The compression of a tarball readable here (by its first bytes), else None."""
+    from .. import userfiles
+
+    try:
+        head = userfiles.read_head(path, 512, "--tar_file_name")
+    except userfiles.UserFileError:
+        return None
+    for magic, kind in _TAR_MAGIC:
+        if head.startswith(magic):
+            return kind
+    return "plain tar" if head[257:262] == b"ustar" else "file"
+
+
+def _plain_tarball(plan: Plan, item: Item) -> list[str]:
+    """A plain-path --tar_file_name, unpacked in the job as the legacy job had it.
+
+    The legacy wrapper copied it with ifdh and ran `tar xvf` (any compression); jobsub_lite
+    1.12's wrapper runs `tar -xjvf` (bzip2 only) on it, and takes a /cvmfs path not ending
+    in .tar.gz for an RCDS directory it waits for. As dropbox://PATH, jobsub_lite re-packs
+    any tarball as bzip2, uploads it, and the job finds it unpacked."""
+    row, value = item.row, item.values[0]
+    if value.startswith(("dropbox:", "tardir:")):
+        return [value]
+    import os.path
+
+    cvmfs = os.path.normpath(value).startswith("/cvmfs/")
+    kind = _tarball_kind(value)
+    if not cvmfs and (kind == "bzip2" or (kind is None and value.endswith(_BZIP2_NAMES))):
+        return [value]
+    why = ("takes a /cvmfs path for an RCDS directory, so the job would wait for a directory "
+           "that never appears" if cvmfs else "unpacks a plain path with tar -xjvf, which "
+           "reads bzip2 only" + (f", so this {kind} tarball would not be unpacked"
+                                 if kind and kind != "file" else ""))
+    if kind is None:
+        raise UsageError(f"{item.seen}={value}: jobsub_lite 1.12 {why}, and {value} cannot be "
+                         "read here to ship it another way. Recompress it as .tar.bz2, or run "
+                         f"where it is readable with {row.lite_spelling}=dropbox://{value}.",
+                         row.code)
+    plan.warn(row.code or "", f"{item.seen}={value}: jobsub_lite 1.12 {why}; passed as "
+              f"dropbox://{value}: jobsub_lite uploads it and the job finds it unpacked in "
+              f"$INPUT_TAR_DIR_LOCAL. Use {row.lite_spelling}=dropbox://{value}.")
+    return [f"dropbox://{value}"]
 
 
 def _exe_path(executable: str) -> str:
@@ -91,27 +172,34 @@ def _exe_path(executable: str) -> str:
 
 
 def _is_dag_file(executable: str | None) -> bool:
+    """Does the executable look like a DAG description (a tag in its first 64 KiB)? Only
+    a regular file can be one."""
     if not executable:
         return False
     try:
-        with open(_exe_path(executable), "rb") as handle:
-            return bool(_DAG_TAG.search(handle.read(65536)))
-    except OSError:
+        return bool(_DAG_TAG.search(userfiles.read_head(_exe_path(executable), 65536,
+                                                        "the executable")))
+    except userfiles.UserFileError:
         return False
 
 
 def _json_words(path: str, parsed: Parsed) -> tuple[list[str], str | None, list[str]]:
-    """Option words, executable and arguments of a legacy --json-config file."""
+    """Option words, executable and arguments of a legacy --json-config file (a regular
+    file of at most 1 MiB)."""
     import json
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise UsageError(f"--json-config {path}: {exc.strerror}; give a readable JSON "
-                         "file") from None
+        text = userfiles.read_text(path, JSON_CONFIG_LIMIT, "--json-config")
+    except userfiles.UserFileError as exc:
+        raise UsageError(f"--json-config {path} {exc.reason}; give a JSON file of "
+                         "options") from None
+    try:
+        data = json.loads(text)
     except ValueError as exc:
         raise UsageError(f"--json-config {path} is not valid JSON ({exc}); fix the "
+                         "file") from None
+    except RecursionError:
+        raise UsageError(f"--json-config {path} nests too deeply to be options; fix the "
                          "file") from None
     if not isinstance(data, dict):
         raise UsageError(f"--json-config {path} must hold one JSON object of options")
@@ -160,6 +248,8 @@ def _rewrite_value(plan: Plan, item: Item, environ: Mapping[str, str]) -> list[s
                       f"{row.lite_spelling}={new}.")
             values = [new]
         return values
+    if key == "tar_file_name":
+        return _plain_tarball(plan, item)
     if key == "verbose":
         if item.values:
             return values
@@ -178,10 +268,13 @@ def _pass_checks(plan: Plan, item: Item, environ: Mapping[str, str]) -> bool:
     if row.key == "environment" and "=" not in item.values[0]:
         name = item.values[0]
         if not environ.get(name):
-            plan.warn(w.ENV_UNSET_VARIABLE, f"{item.seen} {name}: ${name} is unset or empty, "
-                      "so the legacy client did not export it and jobsub_lite would fail; "
-                      f"dropped. Set {name} or remove {item.seen} {name}.")
-            return False
+            # The client exported only non-empty variables (jobsubClient.py
+            # get_server_env_exports: `if val:`), and the server's JobSettings.checkSanity
+            # refused a -e NAME its environment lacked: unset and empty alike, exit 1.
+            raise UsageError(f"you used {item.seen} {name}, but ${name} must be set first! "
+                             f"(${name} is {'empty' if name in environ else 'unset'}; the "
+                             f"legacy server refused this too) Export {name}=VALUE, or "
+                             f"write {item.seen} {name}=VALUE.", w.ENV_UNSET_VARIABLE)
     elif row.key == "OS":
         retired = sorted({v.strip().upper() for v in item.values[0].split(",")} & RETIRED_OS)
         if retired:
@@ -224,8 +317,22 @@ def translate(argv: list[str], environ: Mapping[str, str],
         _translate(plan, argv, environ, lite_version, backend_path)
     except UsageError as exc:
         plan.error = one_line(str(exc) if exc.code is None else f"[{exc.code}] {exc}")
-        plan.exit_code = 2
+        plan.exit_code = exc.status or common.CHECK_STATUS[command]
     return plan
+
+
+def _value_missing(command: str, argv: list[str]) -> None:
+    """The one usage error the legacy client's own optparse made (exit 2): a client option
+    that takes a value as the last word (client/jobsub_submit split_client_server_args:
+    `parser.error('%s option requires an argument')`). Every other bad line went to the
+    server, which refused it, and the client exited 1."""
+    exe_at = legacy.find_executable(argv)
+    if not argv or exe_at is not None:
+        return
+    row = next((r for r in options.TABLES[command]
+                if r.where == "client" and r.nargs and argv[-1] in r.legacy), None)
+    if row is not None:
+        raise UsageError(f"{argv[-1]} option requires an argument ({row.metavar})", status=2)
 
 
 def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
@@ -245,13 +352,15 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
         plan.action = "version"
         return
 
+    _value_missing(plan.command, argv)
     words, origin = legacy.resplit(argv)
     grammar = legacy.Grammar(options.rows_for(plan.command, _group_hint(words, environ)),
                              plan.command)
     parsed = legacy.parse(words, grammar)
     if exe_at is not None and parsed.executable != argv[exe_at]:
-        raise UsageError(f"the quotes before {argv[exe_at]} are unbalanced and swallow it; "
-                         "close the quote in the option before the executable")
+        lost = legacy.lost_executable(argv, exe_at, words, origin, parsed)
+        if lost:
+            raise UsageError(lost)
 
     for item in list(parsed.items):
         if item.row.key == "json_config":
@@ -265,17 +374,16 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
             plan.warn(item.row.code or "", f"{item.seen} {item.values[0]}: {item.row.reason}. "
                       f"{item.row.fix}")
 
-    groups = {i.values[0] for i in parsed.items if i.row.key == "group"}
-    if len(groups) > 1:
-        raise UsageError(f"the group was given more than once ({', '.join(sorted(groups))}); "
-                         "give -G once")
-    if not groups and not (environ.get("JOBSUB_GROUP") or environ.get("GROUP")):
-        raise UsageError("no group: give -G GROUP or export JOBSUB_GROUP=GROUP")
-    plan.details["group"] = groups.pop() if groups else (
-        environ.get("JOBSUB_GROUP") or environ.get("GROUP") or "")
+    if parsed.executable is None and all(i.row.where == "client" for i in parsed.items):
+        # No server words at all: the legacy client printed its help, exit 0
+        # (client/jobsub_submit parse_opts: `if not srv_argv: options.help = True`).
+        plan.action, plan.text = "print", common.help_text(plan.command)
+        return
+    plan.details["group"] = common.group_of(parsed, environ, plan=plan) or ""
     roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
     if roles:
         plan.details["role"] = roles[-1]
+    common.check_names(plan, parsed, environ, any(i.row.key == "group" for i in parsed.items))
     if parsed.executable is None:
         if not any(i.row.key == "show_parsing" for i in parsed.items):
             raise UsageError("no executable: give file://SCRIPT after the options")
@@ -324,6 +432,8 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
         if row.key in ("lines", "append_condor_requirements") and item.words and _tie_break(
                 plan, item, argv, origin):
             as_written.update(item.words)
+        if row.key == "lines" and not _lite_accepts_line(plan, item):
+            continue
         if row.key == "append_condor_requirements":
             requirements.append(item)
         if row.key == "no_submit":
@@ -355,16 +465,15 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     plan.backend_argv = [backend_path] + quoted
 
 
-_BASH_SPECIAL_IN_DOUBLE_QUOTES = re.compile(r'[$`"\\!]')
-
-
 def _protect_arguments(plan: Plan, arguments: list[str], grammar: legacy.Grammar) -> list[str]:
     """Script arguments that jobsub_lite's parser would eat or reject.
 
     argparse drops a first `--` and stops at an ambiguous abbreviation of one of its
     options even after the executable (but not after a `--`). jobsub_lite joins the
-    arguments into the job wrapper's bash command line, so a double-quoted word reaches
-    the script unchanged."""
+    arguments into the job wrapper's bash command line and into the submit file's
+    `arguments` line (HTCondor's old syntax there: a double quote is an error, a single
+    quote is kept). An empty pair of single quotes before the word passes both, and the
+    job's bash removes it and reads the rest exactly as it reads any other argument."""
     protected: list[str] = []
     for k, arg in enumerate(arguments):
         if "--" in arguments[:k]:
@@ -374,16 +483,11 @@ def _protect_arguments(plan: Plan, arguments: list[str], grammar: legacy.Grammar
             plan.warn(w.PROTECTED_ARGUMENT, "script argument -- would be dropped by "
                       "jobsub_lite's parser; passed as -- -- so the script still gets it.")
         elif grammar.lite_rejects(arg):
-            if _BASH_SPECIAL_IN_DOUBLE_QUOTES.search(arg):
-                raise UsageError(
-                    f"script argument {arg!r} reads as an ambiguous jobsub_lite option, "
-                    "which jobsub_lite rejects even after the executable; pass it another "
-                    "way (an environment variable with -e, or a file with -f)")
-            protected.append(f'"{arg}"')
+            protected.append("''" + arg)
             plan.warn(w.PROTECTED_ARGUMENT, f"script argument {arg} reads as an ambiguous "
                       "jobsub_lite option, which jobsub_lite rejects even after the "
-                      f"executable; passed as \"{arg}\" (the job's bash command line removes "
-                      "the quotes).")
+                      f"executable; passed as ''{arg} (HTCondor's arguments line keeps the "
+                      "empty quotes, the job's bash command line removes them).")
         else:
             protected.append(arg)
     return protected
@@ -509,3 +613,22 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     from ..dropin import run
 
     return run(COMMAND, translate, SubmitOutput, argv, environ)
+
+
+def facts() -> tuple[common.Fact, ...]:
+    """jobsub_submit's (and jobsub_submit_dag's) rows of the exit-status table."""
+    fact, exe = common.Fact, "file:///bin/true"
+    return (
+        fact("group", "-G, else $JOBSUB_GROUP; none: `Missing required arguments`, exit 1",
+             "the same; $GROUP too, as jobsub_lite reads it (JC304)", (exe,), code="JC304",
+             env={"JOBSUB_GROUP": None, "GROUP": "gm2"}),
+        fact("no group", "exit 1", "exit 1", (exe,), status=1, env={"JOBSUB_GROUP": None}),
+        fact("-e NAME, NAME unset or empty", "refused by the server (JobSettings.py "
+             "checkSanity: `you used -e NAME , but $NAME must be set first!`; the client "
+             "sent only non-empty variables), exit 1", "refused, exit 1 (JC302)",
+             ("-e", "JOBSUB_COMPAT_UNSET_EXAMPLE", exe), status=1, code="JC302"),
+        fact("unknown option", "passed to the server, which refused it: exit 1", "exit 1",
+             ("--frobnicate", exe), status=1),
+        fact("client option without its value", "optparse (`option requires an "
+             "argument`), exit 2", "exit 2", ("--role",), status=2),
+    )

@@ -33,8 +33,8 @@ def translate(argv: list[str], environ: Mapping[str, str],
         return plan
     try:
         _dag_file(plan, environ, lite_version)
-    except UsageError as exc:
-        plan.error, plan.exit_code = one_line(str(exc)), 2
+    except UsageError as exc:  # the legacy server refused the file: the client exited 1
+        plan.error, plan.exit_code = one_line(str(exc)), exc.status or 1
         plan.backend_argv = []
     return plan
 
@@ -51,9 +51,7 @@ def _dag_file(plan: Plan, environ: Mapping[str, str], lite_version: str | None) 
                              run_commands=environ.get("JOBSUB_COMPAT_DRY_RUN") != "1")
     for code, message in done.warnings:
         plan.warn(code, message)
-    with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-        unchanged = handle.read().strip() == done.text.strip()
-    if not unchanged:
+    if done.original.strip() != done.text.strip():
         copy = os.path.join(tempfile.gettempdir(), f"jobsub_compat_dag_{uuid.uuid4().hex}",
                             os.path.basename(path))
         plan.files[copy] = done.text

@@ -3,9 +3,12 @@ spelling, for good, with the drop-ins' own translators (the shim and this tool n
 disagree: there is no second option table here).
 
 Where calls are found:
-- shell scripts: plain command lines (backslash continuations, pipelines, `$(...)`), and
-  command strings built in a variable (`CMD="jobsub_submit ..."`, `CMD="$CMD ..."` or
-  `CMD+=" ..."`) and run as an unquoted `$CMD`;
+- shell scripts, read with bash's grammar (bash.py): command lines anywhere (pipelines,
+  lists, conditions, loops, functions, `$(...)`, here-documents), words built from the
+  script's variables and command strings (`CMD="jobsub_submit ... ${SITE_OPT} ..."`,
+  `CMD="$CMD ..."`, `CMD+=" ..."`) run as `$CMD` or with `eval`, followed through the
+  script's own assignments (strings.py, values.py; arrays.py when a word needs blanks),
+  and the X.509 credential steps, written for tokens (credentials.py);
 - Python scripts (read with `ast`): argv lists (`["jobsub_submit", "-G", "gm2", ...]`) and
   command strings (run by os.system & co. or subprocess with shell=True, or split with
   `"...".split()`);
@@ -16,16 +19,19 @@ For each call the drop-in's translate() gives the words the shim would hand jobs
 (backend_argv[1:]). Words are compared as jobsub_lite reads them (after its own quote
 layer): when the script's words already read the same, nothing changes; otherwise the
 differing words are replaced by the translator's words, written with the quoting the
-place needs (shlex.quote on a command line; on a `$CMD` string, whose quotes stay
-literal, and in Python strings only words free of whitespace, quotes and shell syntax).
-A rewrite is kept only when the new line translates to itself (so a second run, and the
-shim if it is still on PATH, read it the same way).
+place needs (shlex.quote on a command line; escaped for the quotes of the assignment
+that holds a `$CMD` string's words, whose own quotes stay literal; in Python strings only
+words free of whitespace, quotes and shell syntax). A rewrite is kept only when the new
+line translates to itself (so a second run, and the shim if it is still on PATH, read it
+the same way) and, for words built at run time, when the rewritten script read again
+gives jobsub_lite those words in every branch.
 
 What cannot be shown safe is left alone and reported as `FILE:LINE: [CODE] reason`:
-words built from variables or at run time, command strings run another way, calls whose
-legacy behaviour the drop-in emulates (output formats, --jobid-output-only), and
-translator refusals. Warnings that survive the rewrite (a retired OS, say) are reported
-with their own codes.
+options taken from values known only at run time, command strings handed to other
+programs, calls whose legacy behaviour the drop-in emulates (output formats,
+--jobid-output-only), translator refusals, and credential steps with no token form
+here. Warnings that survive the rewrite (a retired OS, say) are reported with their own
+codes.
 """
 
 from __future__ import annotations
@@ -35,17 +41,20 @@ import difflib
 import json
 import os
 import shlex
-import shutil
+import stat
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .. import options
+from .. import options, userfiles
 from ..usage import Parser as _Parser
 from ..usage import run
+from ..userfiles import printable
 from ..warnings import GENERAL_CODES
+from . import bash
+from .bash import Assignment, Command, Script, Seg, Word
 from .core import (
     CANNOT_WRITE,
     CODES,
@@ -75,19 +84,8 @@ from .core import (
 from .dag import DagScan
 from .files import Migration, Outcome, kind_of, migrate_text
 from .python import PythonScan
-from .shell import (
-    Assignment,
-    Chain,
-    Command,
-    Lexer,
-    Parser,
-    Seg,
-    ShellScan,
-    Source,
-    Token,
-    Value,
-    Word,
-)
+from .shell import ShellScan, Source, Value
+from .strings import Run, Strings
 
 __all__ = [
     # the command (this module)
@@ -97,9 +95,9 @@ __all__ = [
     "UNMODELED", "IN_STRING", "DAG_FILE", "RUNTIME", "JOB_ID_LINE", "UNREADABLE", "CODES",
     "ENV_VALUE", "ScriptEnvironment", "ENV", "translate", "lite_reading", "Assessment",
     "assess", "Edit", "Report", "FileWork",
-    # shell: lexer, parser, ShellScan
-    "Seg", "Word", "Token", "Lexer", "Command", "Parser", "Assignment", "Value", "Source",
-    "ShellScan", "Chain",
+    # bash: the grammar; shell: ShellScan; strings: command strings
+    "Seg", "Word", "Command", "Script", "Assignment", "Value", "Source", "ShellScan",
+    "Run", "Strings",
     # python, dag
     "PythonScan", "DagScan",
     # files
@@ -172,6 +170,11 @@ def _main(argv: list[str]) -> int:
             parser.error(f"{path}: no such file or directory")
         if not os.access(path, os.R_OK):
             parser.error(f"{path}: cannot read it (permission denied)")
+    try:
+        bash.parser()  # before any file: one line when the grammar is missing
+    except bash.Unavailable as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return 1
     migration = Migration()
     for path in args.paths:
         migration.path(path)
@@ -180,9 +183,7 @@ def _main(argv: list[str]) -> int:
 
 def _finish(migration: Migration, write: bool, backup: bool) -> int:
     changed = [o for o in migration.outcomes if o.new != o.old]
-    reports = sorted(migration.failures + [r for o in migration.outcomes for r in o.reports],
-                     key=lambda r: (r.path, r.line, r.code))
-    status = 0
+    reports = list(migration.failures) + [r for o in migration.outcomes for r in o.reports]
     if not write:
         for outcome in changed:
             for line in difflib.unified_diff(outcome.old.splitlines(keepends=True),
@@ -191,25 +192,26 @@ def _finish(migration: Migration, write: bool, backup: bool) -> int:
                 sys.stdout.write(line if line.endswith("\n") else
                                  line + "\n\\ No newline at end of file\n")
         sys.stdout.flush()
-    kept_backups: list[str] = []
-    failed = 0
+    notes: list[str] = []
+    done = changed
     if write:
+        done = []
         for outcome in changed:
-            try:
-                kept_backups += _write(outcome, backup)
-            except OSError as exc:
-                failed += 1
-                sys.stderr.write(f"{PROG}: error: cannot write {outcome.path}: "
-                                 f"{exc.strerror or exc}\n")
+            problem = _write(outcome, backup, notes)
+            if problem:
+                reports.append(Report(outcome.path, 1, CANNOT_WRITE, problem))
+            else:
+                done.append(outcome)
+    reports.sort(key=lambda r: (r.path, r.line, r.code))
     for report in reports:
         sys.stderr.write(report.text() + "\n")
-    rewritten = sum(o.rewritten for o in changed)
+    rewritten = sum(o.rewritten for o in done)
     applied: Counter[str] = Counter()
-    for outcome in changed:
+    for outcome in done:
         applied.update(outcome.applied)
     verb = "changed" if write else "would change"
-    summary = (f"{PROG}: {len(migration.outcomes)} file(s) read, {len(changed) - failed} "
-               f"{verb}, {rewritten} call(s) rewritten")
+    summary = (f"{PROG}: {len(migration.outcomes)} file(s) read, {len(done)} {verb}, "
+               f"{rewritten} call(s) rewritten")
     if applied:
         summary += " (" + ", ".join(f"{c} x{n}" for c, n in sorted(applied.items())) + ")"
     people: Counter[str] = Counter(r.code for r in reports)
@@ -217,35 +219,83 @@ def _finish(migration: Migration, write: bool, backup: bool) -> int:
     if people:
         summary += " (" + ", ".join(f"{c} x{n}" for c, n in sorted(people.items())) + ")"
     sys.stderr.write(summary + ".\n")
-    for path in kept_backups:
-        sys.stderr.write(f"{PROG}: kept the existing backup {path}\n")
-    if changed or reports or failed:
-        status = 1
-    return status
+    for note in notes:
+        sys.stderr.write(f"{PROG}: {note}\n")
+    return 1 if changed or reports else 0
 
 
-def _write(outcome: Outcome, backup: bool) -> list[str]:
-    """Write the new text in place (atomically), keeping FILE.orig; the backups kept."""
-    kept = []
-    if backup:
-        orig = outcome.path + ".orig"
-        if os.path.exists(orig):
-            kept.append(orig)
-        else:
-            shutil.copy2(outcome.path, orig)
-    directory = os.path.dirname(os.path.abspath(outcome.path))
-    mode = os.stat(outcome.path).st_mode & 0o7777
-    fd, temporary = tempfile.mkstemp(prefix=".jobsub_compat_", dir=directory)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _write(outcome: Outcome, backup: bool, notes: list[str]) -> str:
+    """Write the new text in place (atomically), after the backup; "" when written, else
+    why not (the file is then left as it was). A symbolic link is never replaced by a
+    regular file, a read-only file never made writable, and the backup is created, never
+    opened: an existing FILE.orig that is a regular file is the first original (kept), any
+    other (a link, say) is left alone and the backup gets a new name."""
+    path = outcome.path
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(outcome.new.encode("utf-8", "surrogateescape"))
-        os.chmod(temporary, mode)
-        os.replace(temporary, outcome.path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    return kept
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"not written: {exc.strerror or exc}"
+    if stat.S_ISLNK(info.st_mode):
+        return (f"not written: it is a symbolic link (to {os.path.realpath(path)}); migrate "
+                "the file it points to")
+    if not stat.S_ISREG(info.st_mode):
+        return "not written: it is no longer a regular file"
+    if not info.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+        return ("not written: the file is read-only; make it writable (chmod u+w) and run "
+                "again, or apply the diff by hand")
+    data = outcome.new.encode("utf-8", "surrogateescape")
+    old = outcome.old.encode("utf-8", "surrogateescape")
+    try:
+        if backup:
+            made = _backup(path, old, info)
+            if made is None:
+                notes.append(f"kept the existing backup {path}.orig")
+            elif made != path + ".orig":
+                notes.append(f"{path}.orig exists and is not a regular file (left alone); "
+                             f"the backup is {made}")
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, temporary = tempfile.mkstemp(prefix=".jobsub_compat_", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(temporary, stat.S_IMODE(info.st_mode))
+            if stat.S_ISLNK(os.lstat(path).st_mode):  # swapped for a link meanwhile
+                raise OSError(0, "it became a symbolic link")
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.lexists(temporary):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        return f"not written: {exc.strerror or exc}"
+    return ""
+
+
+def _backup(path: str, data: bytes, info: os.stat_result) -> str | None:
+    """Create the backup with O_CREAT|O_EXCL|O_NOFOLLOW: FILE.orig, else FILE.orig.N when
+    FILE.orig exists but is no regular file. None: a regular FILE.orig is kept."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    for n in range(1000):
+        name = path + ".orig" + (f".{n}" if n else "")
+        try:
+            fd = os.open(name, flags, 0o600)
+        except FileExistsError:
+            if n == 0 and stat.S_ISREG(os.lstat(name).st_mode):
+                return None
+            continue
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
+            os.utime(name, ns=(info.st_atime_ns, info.st_mtime_ns), follow_symlinks=False)
+        except BaseException:
+            os.unlink(name)
+            raise
+        return name
+    raise OSError(0, f"no free backup name beside {path}")
 
 
 # --- --from-log ----------------------------------------------------------------------------------
@@ -318,26 +368,28 @@ def from_log(logs: list[str], parser: _Parser) -> int:
             return 1
     for name in logs:
         if explicit and (not os.path.isfile(name) or not os.access(name, os.R_OK)):
-            parser.error(f"{name}: cannot read this log")
+            parser.error(f"{printable(name)}: cannot read this log")
     seen: dict[str, _Seen] = {}
     skipped = 0
     for name in logs:
         try:
-            with open(name, "rb") as handle:
-                for raw in handle:  # streamed: only the aggregates are kept
-                    if not raw.strip():
-                        continue
-                    try:
-                        record = json.loads(raw)
-                    except ValueError:
-                        skipped += 1
-                        continue
+            for raw in userfiles.lines(name, "the log"):  # streamed: only aggregates are kept
+                if raw is None:  # a line over the limit, never held
+                    skipped += 1
+                    continue
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw)
                     if not isinstance(record, dict):
-                        skipped += 1
-                        continue
+                        raise ValueError("not an object")
                     _count(seen, record)
-        except OSError as exc:
-            sys.stderr.write(f"{PROG}: error: cannot read {name}: {exc.strerror or exc}\n")
+                except (ValueError, TypeError, RecursionError):  # malformed or hostile
+                    skipped += 1
+        except (userfiles.UserFileError, OSError) as exc:
+            why = str(exc) if isinstance(exc, userfiles.UserFileError) else \
+                f"cannot read {name}: {exc.strerror or exc}"
+            sys.stderr.write(f"{PROG}: error: {printable(why)}\n")
             return 1
     if skipped:
         sys.stderr.write(f"{PROG}: warning: skipped {skipped} malformed line(s)\n")
@@ -345,6 +397,8 @@ def from_log(logs: list[str], parser: _Parser) -> int:
 
 
 def _count(seen: dict[str, _Seen], record: dict[str, object]) -> None:
+    """Add one record (a hostile caller, nested too deep for str(), raises RecursionError
+    in _caller_key, before anything is counted)."""
     entry = seen.setdefault(_caller_key(record), _Seen())
     when = record.get("time")
     when = when if isinstance(when, str) else ""
@@ -372,19 +426,20 @@ def _render_log(seen: dict[str, _Seen]) -> int:
     out = []
     for key in needing + done:
         entry = seen[key]
-        out.append(key)
-        out.append(f"  {entry.calls} call(s), last seen {entry.last or 'unknown'}; "
-                   f"commands: {', '.join(sorted(entry.commands))}")
+        out.append(printable(key))
+        out.append(printable(f"  {entry.calls} call(s), last seen {entry.last or 'unknown'}; "
+                             f"commands: {', '.join(sorted(entry.commands))}"))
         if key not in needing:
             out.append("  nothing left to migrate" + (" (its latest calls gave no warning)"
                                                       if entry.codes else ""))
         for code in sorted(entry.codes, key=lambda c: (not entry.still(c), c)):
             calls, last = entry.codes[code]
             state = "" if entry.still(code) else " (not in its latest call: fixed?)"
-            out.append(f"  {code}  {calls} call(s), last seen {last or 'unknown'}{state}: "
-                       f"{replacement(code, entry.code_commands[code]) or '(unknown code)'}")
+            out.append(printable(
+                f"  {code}  {calls} call(s), last seen {last or 'unknown'}{state}: "
+                f"{replacement(code, entry.code_commands[code]) or '(unknown code)'}"))
         if key in needing and os.path.isfile(key):
-            out.append(f"  migrate it: jobsub-compat migrate {shlex.quote(key)}")
+            out.append(printable(f"  migrate it: jobsub-compat migrate {shlex.quote(key)}"))
     sys.stdout.write("".join(line + "\n" for line in out))
     sys.stdout.flush()
     sys.stderr.write(f"{PROG}: {len(seen)} script(s) in the log, {len(needing)} still "

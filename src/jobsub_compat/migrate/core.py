@@ -33,6 +33,7 @@ DAG_FILE = "JCM08"
 RUNTIME = "JCM09"
 JOB_ID_LINE = "JCM10"
 UNREADABLE = "JCM11"
+CREDENTIAL = "JCM12"
 
 CODES: dict[str, str] = {
     NON_LITERAL: "Words built from variables, command output or file patterns: what "
@@ -55,6 +56,9 @@ CODES: dict[str, str] = {
     JOB_ID_LINE: "The script reads the legacy `JobsubJobId of first job:` line, which "
     "jobsub_lite does not print; use `Use job id ID to retrieve output`.",
     UNREADABLE: "A file that cannot be read or parsed.",
+    CREDENTIAL: "An X.509 credential step (voms-proxy-*, kx509, cigetcert, "
+    "X509_USER_PROXY) whose token form cannot be written here; the message says what to "
+    "write.",
 }
 
 # Warnings about quoting that the rewrite settles: they need nobody once the line is stable.
@@ -182,6 +186,7 @@ class Assessment:
     remaining: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
     problem: _Why = None
     skip: bool = False
+    about_values: set[str] = field(default_factory=set)  # codes about run-time values
 
 
 def _codes(plan: Plan) -> list[str]:
@@ -268,6 +273,41 @@ def _merge(command: str, old: list[str], new: list[str], exact: bool
     return edits, result
 
 
+_NEGATIVE = re.compile(r"-\d+|-\d*\.\d+")  # argparse's negative numbers
+
+
+def _negatives_as_written(argv: list[str], target: list[str]) -> list[str]:
+    """`OPT=-1` as the script wrote it, `OPT -1`, where it did: jobsub_lite's argparse takes
+    a negative number after an option as its value (its parsers have no option that looks
+    like one), so both read alike; the translator writes `=` for any value starting with
+    a dash."""
+    pairs = {(a, b) for a, b in zip(argv, argv[1:]) if _NEGATIVE.fullmatch(b)}
+    if not pairs:
+        return target
+    out: list[str] = []
+    for word in target:
+        option, eq, value = word.partition("=")
+        if eq and (option, value) in pairs:
+            out += [option, value]
+        else:
+            out.append(word)
+    return out
+
+
+def _protected(words: list[str]) -> list[str]:
+    """Words with blanks or double quotes in one pair of single quotes (after
+    `--option=`): jobsub_lite's quote layer takes the pair off, and the legacy re-split (the
+    drop-in's, if it still reads the script) keeps the word whole and its double quotes.
+    Words that hold single quotes or backslashes are left as they are."""
+    out = []
+    for word in words:
+        if any(c in word for c in ' \t"') and "'" not in word and "\\" not in word:
+            option, eq, value = word.partition("=")
+            word = f"{option}='{value}'" if eq and option.startswith("-") else f"'{word}'"
+        out.append(word)
+    return out
+
+
 def assess(command: str, argv: list[str]) -> Assessment:
     """Translate one call and decide its rewrite (argv excludes the command word)."""
     result = Assessment(command, argv)
@@ -279,14 +319,15 @@ def assess(command: str, argv: list[str]) -> Assessment:
     if why is not None:
         result.problem = why
         return result
-    target = plan.backend_argv[1:]
+    target = _negatives_as_written(argv, plan.backend_argv[1:])
     final = plan
     if lite_reading(target) != lite_reading(argv):
-        for exact in (False, True):
-            edits, new = _merge(command, argv, target, exact)
+        for exact, words in ((False, target), (True, target), (True, _protected(target))):
+            edits, new = _merge(command, argv, words, exact)
             again = _safe_translate(command, new)
             if (_why_not(command, new, again) is None
-                    and lite_reading(again.backend_argv[1:]) == lite_reading(new)):
+                    and lite_reading(_negatives_as_written(new, again.backend_argv[1:]))
+                    == lite_reading(new)):
                 result.new, result.edits, final = new, edits, again
                 break
         else:
@@ -296,6 +337,8 @@ def assess(command: str, argv: list[str]) -> Assessment:
             return result
         left = set(_codes(final))
         result.applied = [c for c in _codes(plan) if c not in left and c not in _QUOTING]
+    result.about_values = {x.code for x in plan.warnings if any(
+        0xE000 <= ord(c) < 0xF800 for c in x.message) or "\\ue" in x.message}
     result.remaining = [(x.code, f"{command}: {x.message}") for x in final.warnings
                         if x.code not in _INFORMATIONAL]
     return result
@@ -372,7 +415,9 @@ class FileWork:
 
     def result(self) -> str:
         out, at = [], 0
-        for start, end, text in sorted(self.edits, key=lambda e: (e[0], e[1])):
+        for start, end, text in sorted(self.edits, key=lambda e: (e[0], -e[1])):
+            if start < at:
+                continue  # inside a line already removed
             out.append(self.text[at:start])
             out.append(text)
             at = end

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .. import userfiles
 from .core import DAG_FILE, UNREADABLE, FileWork, Report
 from .dag import _DAG_TAGS, DagScan
 from .python import PythonScan
@@ -35,20 +36,34 @@ def kind_of(path: str, text: str) -> str | None:
     return None
 
 
+SCRIPT_LIMIT = 16 * userfiles.MiB  # no script, Python file or DAG file is larger
+
+
+class _Binary(ValueError):
+    pass
+
+
 def _read(path: str) -> str:
-    with open(path, "rb") as handle:
-        data = handle.read()
+    """A script's text: a regular file (or a link to one) of at most SCRIPT_LIMIT bytes,
+    opened without blocking (a FIFO or device is refused, never waited on)."""
+    data = userfiles.read_bytes(path, SCRIPT_LIMIT, "")
     if b"\0" in data[:8192]:
-        raise ValueError("a binary file")
+        raise _Binary("a binary file")
     return data.decode("utf-8", "surrogateescape")
 
 
 def _walk(root: str) -> Iterator[str]:
+    """The files under `root`, regular files before the symbolic links of each directory
+    (so a file reached both ways is migrated as itself)."""
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if not name.endswith(".orig"):
-                yield os.path.join(directory, name)
+        names = [os.path.join(directory, n) for n in sorted(files) if not _is_backup(n)]
+        yield from sorted(names, key=os.path.islink)
+
+
+def _is_backup(name: str) -> bool:
+    head, dot, tail = name.rpartition(".orig")
+    return bool(dot) and (not tail or (tail[:1] == "." and tail[1:].isdigit()))
 
 
 @dataclass
@@ -88,10 +103,16 @@ class Migration:
         self._seen.add(real)
         try:
             text = _read(path)
-        except (OSError, ValueError) as exc:
-            if explicit or not isinstance(exc, ValueError):
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                self.failures.append(Report(path, 1, UNREADABLE, f"cannot read it: {reason}"))
+        except _Binary as exc:
+            if explicit:
+                self.failures.append(Report(path, 1, UNREADABLE, f"cannot read it: {exc}"))
+            return
+        except userfiles.UserFileError as exc:
+            # userfiles says "<path> is a FIFO ..., not a regular file; give ..." or
+            # "<path>: <strerror>": keep what the path is, not the advice for a named file
+            reason = str(exc).strip().split("; give ")[0]
+            reason = reason[len(path):].lstrip(" :") if reason.startswith(path) else reason
+            self.failures.append(Report(path, 1, UNREADABLE, f"not migrated: {reason}"))
             return
         kind = kind or kind_of(path, text)
         if kind is None:

@@ -8,5 +8,5 @@ jobsub_submit -G gm2 --mail_always \
 JOB=$(jobsub_submit -G gm2 --mail_on_error --expected-lifetime=86400s file:///pnfs/GM2/job.sh | tail -1)
 jobsub_submit --group=gm2 --blocklist=SiteA -l +Tag=calib --site SiteB file:///x.sh
 jobsub_rm -G gm2 --jobsub-server=https://fifebatch.fnal.gov:8443 --jobid="$JOB"
-jobsub_submit -G gm2 -M --expected-lifetime=3600 file://$PWD/job.sh
+jobsub_submit -G gm2 --mail_always --expected-lifetime=3600s file://$PWD/job.sh
 jobsub_submit_dag -G gm2 --maxConcurrent=2 file://flow.dag
