@@ -20,8 +20,8 @@ What it writes (each below $DESTDIR):
 Why it is fast for users who cannot write the tree: every module has bytecode for the
 interpreter that runs it. Without it each call compiles every module it imports (and
 cannot store the result): measured by benchmarks/run.py (as `nobody`, on the 2-core CI
-machine), jobsub_q then costs 4.2x a bare interpreter start instead of 1.4x, and
-jobsub_submit 5.4x instead of 2.2x. So:
+machine), jobsub_q then costs 4.8x a bare interpreter start instead of 1.4x, and
+jobsub_submit 5.7x instead of 2.3x. So:
 - the launchers' first line names $PYTHON (as pip's installed scripts do) instead of
   `/usr/bin/env python3`: a user whose PATH has another python3 (a conda or UPS setup)
   would otherwise run the drop-ins without their bytecode and without the HTCondor

@@ -42,8 +42,8 @@ PACKAGE = os.path.dirname(os.path.abspath(__file__))
 # What a missing bytecode costs, measured once (benchmarks/run.py, 2026-12-02: the site
 # install run by `nobody`, who cannot write the tree, Python 3.11 on the 2-core CI
 # machine): every call compiles every module it imports.
-UNCOMPILED_COST = ("jobsub_q then costs 4.2x a bare python3 start instead of 1.4x, "
-                   "jobsub_submit 5.4x instead of 2.2x")
+UNCOMPILED_COST = ("jobsub_q then costs 4.8x a bare python3 start instead of 1.4x, "
+                   "jobsub_submit 5.7x instead of 2.3x")
 
 
 def _pyc_state(source: str, pyc: str, magic: bytes) -> str:
