@@ -16,6 +16,14 @@
 4. The migration log's redaction of hostile 100 kB words (HOSTILE_WORDS: shapes that
    drive a backtracking pattern quadratic), as a ratio to redacting the same number of
    bytes of everyday argv words: the redaction must stay linear in the words' length.
+5. The same drop-in calls as 1 on the site install (the README's site-install command,
+   into a scratch DESTDIR) as a user who cannot write the tree: `nobody` when this runs as
+   root (the tree is then root's), else this user on a tree made read-only. For each
+   drop-in, rounds of a bare start of the launchers' interpreter, the stand-in called
+   directly and the drop-in, in turn; then the same through a copy of the install without
+   its bytecode (what a user gets from a tree without it: every module compiled on every
+   call). Medians of --runs rounds, of wall-clock time and of CPU time; each ratio is to
+   the bare start it alternated with.
 
 The machines are shared and noisy: compare the ratios of one run, not milliseconds across
 runs.
@@ -27,6 +35,7 @@ import argparse
 import base64
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -122,6 +131,139 @@ def overhead(runs: int, workdir: Path) -> list[dict[str, object]]:
     return rows
 
 
+# The timing loop of installed_overhead(), a script run as the unprivileged user by the
+# launchers' interpreter (this one may be private to its owner): JSON [{group: {name:
+# argv}}, rounds] on stdin, not in its argv, which every drop-in reads (and redacts) as
+# its caller's command line; each group's calls run in turn, round after round (after three
+# rounds of warm-up); out comes JSON {group: {name: [median wall-clock s, median CPU s]}}.
+# CPU time (user and system, of the process and what it waited for) is what load on a
+# shared machine disturbs least; the targets are on wall-clock time.
+INTERLEAVED = """
+import json, resource, statistics, subprocess, sys, time
+groups, rounds = json.load(sys.stdin)
+def used():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+out = {}
+for group, calls in groups.items():
+    wall = {name: [] for name in calls}
+    cpu = {name: [] for name in calls}
+    for i in range(rounds + 3):
+        for name, argv in calls.items():
+            start, before = time.perf_counter(), used()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if i >= 3:
+                wall[name].append(time.perf_counter() - start)
+                cpu[name].append(used() - before)
+    out[group] = {n: [statistics.median(wall[n]), statistics.median(cpu[n])] for n in calls}
+print(json.dumps(out))
+"""
+
+
+def readme_block(marker: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"<!-- {marker} -->\n```sh\n") + len(f"<!-- {marker} -->\n```sh\n")
+    return text[start:text.index("\n```", start)]
+
+
+def unprivileged() -> tuple[list[str], str, int, int]:
+    """How to run as a user who cannot write a root-owned tree: the argv prefix, and that
+    user's name, uid and gid."""
+    import pwd
+
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        nobody = pwd.getpwnam("nobody")
+        return (["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                 "--clear-groups"], "nobody", nobody.pw_uid, nobody.pw_gid)
+    return [], pwd.getpwuid(os.geteuid()).pw_name, os.geteuid(), os.getegid()
+
+
+def site_install(area: Path) -> tuple[Path, Path]:
+    """The README's site install into area/root (DESTDIR); (the tree, its root)."""
+    root = area / "root"
+    env = {**os.environ, "DESTDIR": str(root), "PREFIX": "/opt/jobsub_compat"}
+    subprocess.run(["bash", "-c", readme_block("site-install")], cwd=ROOT, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    return root / "opt" / "jobsub_compat", root
+
+
+def installed_overhead(runs: int, workdir: Path) -> dict[str, object]:
+    """Section 5 of the docstring: the drop-ins of a site install, run by a user who cannot
+    write it, against the stand-in backend, with and without the install's bytecode."""
+    area = workdir / "installed"
+    area.mkdir()
+    for directory in (workdir, area):
+        directory.chmod(0o755)  # the unprivileged user reaches the tree through them
+    tree, root = site_install(area)
+    bare_root = area / "no-bytecode"
+    bare_tree = bare_root / "opt" / "jobsub_compat"
+    shutil.copytree(tree, bare_tree, symlinks=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    run_as, user, uid, gid = unprivileged()
+    python = (tree / "bin" / "jobsub_q").read_text().split("\n")[0][2:].split()[0]
+    backend = area / "backend"
+    backend.mkdir()
+    for name in DROPINS:
+        (backend / name).write_text(STAND_IN)
+        (backend / name).chmod(0o755)
+    home = area / "home"
+    home.mkdir()
+    token = home / "bt_gm2"
+    token.write_text(unsigned_token({"wlcg.groups": ["/gm2"], "sub": "alice",
+                                     "iss": "https://cilogon.org/gm2",
+                                     "exp": int(time.time()) + 86400}))
+    token.chmod(0o600)
+    for path in (home, token):
+        os.chown(path, uid, gid)
+    env = {"PATH": f"{tree / 'bin'}:/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home),
+           "JOBSUB_COMPAT_BACKEND": str(backend), "JOBSUB_COMPAT_SILENCE": "all",
+           "BEARER_TOKEN_FILE": str(token),
+           "JOBSUB_COMPAT_SITE_CONFIG": str(root / "etc" / "jobsub_compat" /
+                                            "jobsub_compat.conf")}
+    # One group per drop-in and tree: a bare start, the stand-in called directly, the
+    # drop-in; so each is compared with the bare start it alternated with, and the tree
+    # without bytecode (which compiles every module, every call) disturbs no other figure.
+    groups: dict[str, dict[str, list[str]]] = {}
+    for name, argv in DROPINS.items():
+        for label, bin_dir in ((name, tree / "bin"), (f"{name} no bytecode", bare_tree / "bin")):
+            groups[label] = {"bare": [python, "-c", "pass"],
+                             "direct": [str(backend / name), *argv],
+                             "shim": [str(bin_dir / name), *argv]}
+    timer = area / "timer.py"
+    timer.write_text(INTERLEAVED)
+    trees = [p for p in [root, *root.rglob("*"), bare_root, *bare_root.rglob("*")]
+             if p.is_dir() and not p.is_symlink()]
+    try:
+        if not run_as:  # this user's own trees: make them ones they cannot write
+            for path in trees:
+                path.chmod(0o555)
+        done = subprocess.run([*run_as, python, str(timer)], input=json.dumps([groups, runs]),
+                              env=env, capture_output=True, text=True, check=True)
+    finally:
+        for path in trees if not run_as else ():
+            path.chmod(0o755)  # so that the scratch directory can be removed
+    found: dict[str, dict[str, list[float]]] = json.loads(done.stdout)
+
+    def ratio(group: str, kind: int) -> float:
+        got = found[group]
+        return round((got["shim"][kind] - got["direct"][kind]) / got["bare"][kind], 2)
+
+    bares = [found[name]["bare"] for name in DROPINS]
+    rows: list[dict[str, object]] = [{
+        "what": f"{python} -c pass", "ms": round(statistics.median(b[0] for b in bares) * 1000, 1),
+        "cpu_ms": round(statistics.median(b[1] for b in bares) * 1000, 1), "ratio": 1.0}]
+    for name in DROPINS:
+        wall = {call: seconds * 1000 for call, (seconds, _) in found[name].items()}
+        rows.append({"what": name, "ms": round(wall["shim"], 1),
+                     "backend_ms": round(wall["direct"], 1),
+                     "overhead_ms": round(wall["shim"] - wall["direct"], 1),
+                     "ratio": ratio(name, 0), "cpu_ratio": ratio(name, 1),
+                     "no_bytecode_ratio": ratio(f"{name} no bytecode", 0),
+                     "no_bytecode_cpu_ratio": ratio(f"{name} no bytecode", 1),
+                     "target": TARGETS[name]})
+    return {"as": user, "python": python, "overhead": rows}
+
+
 def report(records: int, workdir: Path) -> dict[str, object]:
     log = workdir / "migration.jsonl"
     line = ('{{"time":"2026-{m:02d}-{d:02d}T10:00:00Z","host":"gpvm01","user":"u{u}",'
@@ -212,7 +354,8 @@ def main() -> int:
         result = {"python": sys.version.split()[0], "overhead": overhead(args.runs, workdir),
                   "report": report(args.records, workdir),
                   "migrate": migrate(args.scripts, workdir),
-                  "redaction": redaction(min(args.runs, 5))}
+                  "redaction": redaction(min(args.runs, 5)),
+                  "installed": installed_overhead(args.runs, workdir)}
     print(json.dumps(result, indent=2))
     return 0
 

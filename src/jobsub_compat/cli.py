@@ -5,6 +5,7 @@
   jobsub-compat doctor                               this user's set-up, on one screen
   jobsub-compat report [--format ...] [LOG...]       what remains to migrate
   jobsub-compat migrate [--write] PATH...            rewrite scripts for jobsub_lite
+  jobsub-compat man DIRECTORY                        write the man pages
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
                    "(jobsub-compat report --help)", add_help=False)
     sub.add_parser("migrate", help="rewrite scripts into native jobsub_lite spelling "
                    "(jobsub-compat migrate --help)", add_help=False)
+    man = sub.add_parser("man", help="write the man pages (generated from the option "
+                         "tables) into a directory")
+    man.add_argument("directory", metavar="DIRECTORY", help="where to write NAME.1 files, "
+                     "e.g. man/man1")
     return parser
 
 
@@ -79,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(matrix.render())
         return 0
+    if args.subcommand == "man":
+        from . import manpages
+
+        return manpages.write(args.directory)
     if args.subcommand == "explain":
         words = args.words[1:] if args.words[:1] == ["--"] else args.words
         if not words:

@@ -1,9 +1,10 @@
 """`jobsub-compat doctor`: one screen about this user's jobsub set-up.
 
-Which jobsub_submit a script gets, the jobsub_lite behind it, the token and proxy (never
-the token itself), the settings and where each came from, and whether the migration log
-can be written. Exit 0 when a backend was found and the config files could be read, 1
-otherwise (the screen says why).
+Which jobsub_submit a script gets, whether the install it runs from has bytecode for the
+running interpreter, the jobsub_lite behind it, the token and proxy (never the token
+itself), the settings and where each came from, and whether the migration log can be
+written. Exit 0 when a backend was found and the config files could be read, 1 otherwise
+(the screen says why).
 """
 
 from __future__ import annotations
@@ -37,6 +38,102 @@ def _writable(path: str) -> str:
     return f"{path} (NOT writable: set JOBSUB_COMPAT_LOG to a writable file, or off)"
 
 
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+# What a missing bytecode costs, measured once (benchmarks/run.py, 2026-12-02: the site
+# install run by `nobody`, who cannot write the tree, Python 3.11 on the 2-core CI
+# machine): every call compiles every module it imports.
+UNCOMPILED_COST = ("jobsub_q then costs 4.8x a bare python3 start instead of 1.4x, "
+                   "jobsub_submit 5.7x instead of 2.3x")
+
+
+def _pyc_state(source: str, pyc: str, magic: bytes) -> str:
+    """ok, missing (none, or another interpreter's) or stale (for another source), and
+    the invalidation mode, of one module's bytecode (PEP 552 header)."""
+    try:
+        with open(pyc, "rb") as handle:
+            header = handle.read(16)
+    except OSError:
+        return "missing"
+    if len(header) < 16 or header[:4] != magic:
+        return "missing"
+    flags = int.from_bytes(header[4:8], "little")
+    try:
+        if flags & 1:
+            from importlib.util import source_hash
+
+            with open(source, "rb") as handle:
+                same = source_hash(handle.read()) == header[8:16]
+            mode = "checked-hash" if flags & 2 else "unchecked-hash"
+        else:
+            info = os.stat(source)
+            same = header[8:16] == ((int(info.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+                                    + (info.st_size & 0xFFFFFFFF).to_bytes(4, "little"))
+            mode = "timestamp"
+    except OSError:
+        return "missing"
+    return f"ok {mode}" if same else f"stale {mode}"
+
+
+def _can_write(directory: str) -> bool:
+    while directory and not os.path.isdir(directory):
+        directory = os.path.dirname(directory)
+    return os.access(directory, os.W_OK)
+
+
+def bytecode(package: str = PACKAGE) -> str:
+    """Whether every module of the package has bytecode for this interpreter, and whether
+    this user could write what is missing (what makes the drop-ins fast, or not)."""
+    from importlib.util import MAGIC_NUMBER, cache_from_source
+
+    name = "CPython" if sys.implementation.name == "cpython" else sys.implementation.name
+    impl = f"{name} {sys.version_info[0]}.{sys.version_info[1]}"
+    states: list[str] = []
+    where = ""
+    for directory, subdirs, files in os.walk(package):
+        subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+        for name in sorted(f for f in files if f.endswith(".py")):
+            source = os.path.join(directory, name)
+            try:
+                pyc = cache_from_source(source)
+            except NotImplementedError:
+                return f"{impl} keeps no bytecode (sys.implementation.cache_tag is None)"
+            where = where or os.path.dirname(pyc)
+            states.append(_pyc_state(source, pyc, MAGIC_NUMBER))
+    missing = states.count("missing")
+    stale = [s for s in states if s.startswith("stale")]
+    writes = _can_write(where) and not sys.dont_write_bytecode
+    access = "writable by you" if _can_write(package) else "read-only for you"
+    notes = []
+    if sys.pycache_prefix:
+        notes.append(f"PYTHONPYCACHEPREFIX={sys.pycache_prefix} makes Python look for "
+                     "bytecode there, not in the install's __pycache__")
+    if sys.flags.optimize:
+        notes.append(f"-O/PYTHONOPTIMIZE looks for .opt-{sys.flags.optimize}.pyc files")
+    note = "".join(f"; {n}" for n in notes)
+    if not missing and not stale:
+        modes = sorted({s.split()[1] for s in states})
+        return (f"{len(states)} modules byte-compiled for {impl} ({', '.join(modes)}); "
+                f"{package} is {access}{note}")
+    said = []
+    if missing and writes:
+        said.append(f"{missing} of {len(states)} modules have no bytecode for {impl} yet: "
+                    f"each is compiled once, on first use, into {where} (writable by you)")
+    elif missing:
+        why = ("PYTHONDONTWRITEBYTECODE keeps Python from storing it" if sys.dont_write_bytecode
+               else f"{where} is not writable by you")
+        fix = (f"Compile it: {sys.executable} -m compileall {package}" if _can_write(package)
+               else f"Install with packaging/install.py as root (PYTHON={sys.executable})")
+        said.append(f"{missing} of {len(states)} modules have no bytecode for {impl} and "
+                    f"{why}: every call compiles them again; {UNCOMPILED_COST}. {fix}")
+    if any(s.endswith("unchecked-hash") for s in stale):
+        said.append(f"{len(stale)} modules differ from their bytecode, which Python runs "
+                    "anyway (unchecked-hash): install again")
+    elif stale:
+        said.append(f"{len(stale)} modules changed since they were compiled, so they are "
+                    "compiled again" + (" on every call" if not writes else " once"))
+    return "; ".join(said) + f"; {package} is {access}{note}"
+
+
 def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
     out: list[tuple[str, str]] = []
     first = _first_on_path("jobsub_submit", environ)
@@ -45,6 +142,7 @@ def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
     else:
         kind = "jobsub-compat (this shim)" if backend.is_shim(first) else "NOT the shim"
         out.append(("jobsub_submit on PATH", f"{first} - {kind}"))
+    out.append(("bytecode", bytecode()))
     try:
         found: backend.Backend | None = backend.find("jobsub_submit", environ)
     except RuntimeFailure as exc:
