@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +53,18 @@ def test_no_subcommand_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_matrix(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["matrix"]) == 0
     assert capsys.readouterr().out.startswith("# Compatibility matrix")
+
+
+def test_the_launcher_finds_installed_packages(tmp_path: Path) -> None:
+    """bin/jobsub-compat runs `python3 -S`; migrate still finds tree-sitter, installed in
+    site-packages (the coordinator's tools load the site module themselves)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = tmp_path / "submit.sh"
+    script.write_text("jobsub_submit -G gm2 -M file:///x.sh\n")
+    done = subprocess.run([sys.executable, "-S", str(ROOT / "bin" / "jobsub-compat"),
+                           "migrate", str(script)], capture_output=True, text=True, timeout=120)
+    assert "+jobsub_submit -G gm2 --mail_always file:///x.sh" in done.stdout, done.stderr

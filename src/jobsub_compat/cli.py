@@ -15,7 +15,7 @@ import importlib
 import os
 import sys
 
-from . import __version__, dropin
+from . import __version__, dropin, site_packages
 
 # drop-in -> the jobsub_lite executable behind it
 DROPINS = {
@@ -68,6 +68,10 @@ OWN_PARSERS = {"report": "report", "migrate": "migrate"}
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The coordinator's tools use installed packages (tree-sitter, msgspec, pyarrow,
+    # htcondor) and are not on a script's hot path: give them the site module that the
+    # launcher's `python3 -S` leaves out.
+    site_packages()
     words = sys.argv[1:] if argv is None else list(argv)
     if words and words[0] in OWN_PARSERS:
         module = importlib.import_module(f"{__package__}.{OWN_PARSERS[words[0]]}")
