@@ -212,8 +212,10 @@ def test_signals_at_random_moments(environ: dict[str, str], tmp_path: Path,
 
     def call(sig: int, at: int, n: int) -> subprocess.CompletedProcess[str]:
         env = {**base, "XDG_CACHE_HOME": str(tmp_path / f"cache{n}")}  # a probe every time
-        return subprocess.run([sys.executable, "-S", str(wrapper), str(launcher), str(sig),
-                               str(at), str(count_file), "-G", "gm2", executable], env=env,
+        # int(): str() of a Signals member is "Signals.SIGINT" before Python 3.11
+        return subprocess.run([sys.executable, "-S", str(wrapper), str(launcher),
+                               str(int(sig)), str(at), str(count_file), "-G", "gm2",
+                               executable], env=env,
                               capture_output=True, text=True, timeout=120, preexec_fn=no_core)
 
     done = call(0, 0, 0)
