@@ -45,7 +45,7 @@ def parser() -> Any:
         except ImportError as exc:
             raise Unavailable(
                 f"shell scripts are read with tree-sitter, which is not installed ({exc}); "
-                "install it with: python3 -m pip install 'jobsub-compat[migrate]' (or "
+                "install it with: python3 -m pip install jobsub-compat (or "
                 "tree-sitter tree-sitter-bash)") from None
         _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
     return _PARSER
