@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from jobsub_compat import tokens
 from jobsub_compat.commands import credentials
-from jobsub_compat.commands.credentials import main
+from jobsub_compat.dropin import run as main
 
 from ..test_proxies import key, make_proxy
 from ..test_tokens import make_token, token_environ, write_token
