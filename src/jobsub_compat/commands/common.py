@@ -177,7 +177,7 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
                                  f"'{item.values[0]}'", status=2)  # optparse's type='int'
             if row.fate == Fate.REFUSE:
                 raise UsageError(f"{item.seen} {row.reason}. {row.fix}", row.code,
-                                 refusal_status)  # None: CHECK_STATUS
+                                 refusal_status)  # None: the registry's check_status
             if row.fate == Fate.DROP:
                 plan.warn(row.code or "", f"{item.seen} {row.reason}; dropped. {row.fix}")
                 parsed.items.remove(item)
