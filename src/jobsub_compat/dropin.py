@@ -136,19 +136,6 @@ class _Shown:
         self.done = len(self.plan.warnings)
 
 
-class Passthrough:
-    """The Output of a drop-in that changes nothing: jobsub_lite's lines and status."""
-
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-
-    def line(self, text: str) -> str | None:
-        return text
-
-    def finish(self, status: int) -> int:
-        return status
-
-
 def main() -> int:
     """What bin/'s launcher runs (through backend.launch): the command it was called as.
 
@@ -267,8 +254,7 @@ def _call(call: _Call, entry: commands.Command, argv: list[str],
     env.update({k: v for k, v in plan.env.items() if v is not None})
     marker = environ.get(backend.MARKER)
     env[backend.MARKER] = f"{marker},{command}" if marker else command
-    make_output: Callable[[Plan], Output] = (
-        entry.load(entry.output) if entry.output else Passthrough)  # type: ignore[assignment]
+    make_output: Callable[[Plan], Output] = entry.load(str(entry.output))  # type: ignore[assignment]
     output = make_output(plan)
     if plan.text:
         sys.stdout.write(plan.text)

@@ -35,13 +35,13 @@ MAIN = "main"  # runner: the module's own main() (the umbrella `jobsub`, jobsub-
 
 
 class Command:
-    """One command of bin/: its names, the module that answers it, the option table
-    (options.TABLES key, None: none), how it runs (PLAN or MAIN), the jobsub_lite
-    executable behind it (None: none; what --version names), its Output class (no
-    Output: jobsub_lite's lines and status as they are) and the function that answers a
-    Plan it answers itself (action "local"; default: its module's `answer`), each an
-    attribute of its module or "module.attribute" of this package, its usage line and man
-    page summary, `check_status`, and whether jobsub_lite gets a credential for it
+    """One command of bin/: its names, the module that answers it (of this package, or a
+    dotted name), the option table (options.TABLES key, None: none), how it runs (PLAN or
+    MAIN), the jobsub_lite executable behind it (None: none; what --version names), the
+    Output class of a Plan that runs jobsub_lite and the function that answers a Plan it
+    answers itself (action "local"; default: its module's `answer`), each an attribute
+    of its module or "module.attribute" of this package, its usage line and man page
+    summary, `check_status`, and whether jobsub_lite gets a credential for it
     (`preflight`: tokens.preflight, as jobsub_lite's get_creds).
 
     check_status is the exit status of the legacy client's own checks: missing required
