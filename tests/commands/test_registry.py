@@ -102,3 +102,21 @@ def test_the_name_called_picks_the_command(called: str, environ: dict[str, str])
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"usage: {commands.COMMANDS['jobsub_q'].usage}\n")
+
+
+@pytest.mark.parametrize(("argv", "status", "out", "err"), [
+    pytest.param(["/x/jobsub_q.py", "--help"], 0, "usage: jobsub_q ", "", id="plan-twin"),
+    pytest.param(["/x/jobsub"], 0, "jobsub has been replaced", "", id="main-runner"),
+    pytest.param(["/x/frob", "--help"], 1, "", "frob: error: not a name of", id="unknown"),
+])
+def test_main_dispatches_by_the_name_called(argv: list[str], status: int, out: str, err: str,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """dropin.main, what the launcher runs, in this process."""
+    from jobsub_compat import dropin
+
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setenv("JOBSUB_COMPAT_LOG", "off")
+    assert dropin.main() == status
+    got = capsys.readouterr()
+    assert got.out.startswith(out) and got.err.startswith(err)

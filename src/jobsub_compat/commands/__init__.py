@@ -15,7 +15,8 @@ module's answer function. Then link its name in bin/ (`ln -s jobsub-compat NAME`
 until all of that is there.
 
 Importing this module must cost nothing on the drop-ins' path: data only, modules named
-by strings, no imports.
+by strings, no imports (tests/test_startup.py); reading and building it takes about
+0.1 ms of a call's 15 to 40 (Python 3.11, the 2-core CI machine, 2026-12-02).
 """
 
 from __future__ import annotations
@@ -70,11 +71,6 @@ class Command:
     def names(self) -> tuple[str, ...]:
         """Every name it answers to: the legacy client's tools also had a `.py` name."""
         return (self.name, f"{self.name}.py") if self.twin else (self.name,)
-
-    @property
-    def launcher(self) -> str:
-        """Its path in the checkout (or install): bin/NAME or bin/credentials/NAME."""
-        return f"{self.directory}/{self.name}"
 
     def load(self, attribute: str) -> object:
         """`module.attribute` of this package, or an attribute of the command's module."""
