@@ -44,6 +44,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))  # the registry of the checkout measured
+from jobsub_compat.commands import COMMANDS  # noqa: E402
+
 PY = sys.executable
 
 STAND_IN = """#!/bin/sh
@@ -82,6 +85,12 @@ TARGETS = {"jobsub_submit": 4.0, "jobsub_q": 2.5, "jobsub_rm": 2.5, "jobsub_hold
            "jobsub_release": 2.5}
 
 
+def lite_name(dropin: str) -> str:
+    """The jobsub_lite executable behind a drop-in (the registry's), which the stand-in
+    replaces."""
+    return str(COMMANDS[dropin].backend)
+
+
 def unsigned_token(claims: dict[str, object]) -> str:
     """A JWT with these claims (the shim reads claims without checking signatures)."""
     def part(data: dict[str, object]) -> str:
@@ -104,7 +113,7 @@ def overhead(runs: int, workdir: Path) -> list[dict[str, object]]:
     backend = workdir / "backend"
     backend.mkdir()
     for name in DROPINS:
-        script = backend / name
+        script = backend / lite_name(name)
         script.write_text(STAND_IN)
         script.chmod(0o755)
     token = workdir / "bt_gm2"
@@ -123,7 +132,7 @@ def overhead(runs: int, workdir: Path) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = [{"what": "python3 -c pass", "ms": round(bare, 1),
                                       "ratio": 1.0}]
     for name, argv in DROPINS.items():
-        direct = median_ms([str(backend / name), *argv], env, runs)
+        direct = median_ms([str(backend / lite_name(name)), *argv], env, runs)
         shim = median_ms([str(ROOT / "bin" / name), *argv], env, runs)  # as scripts run it
         rows.append({"what": name, "ms": round(shim, 1), "backend_ms": round(direct, 1),
                      "overhead_ms": round(shim - direct, 1),
@@ -204,8 +213,8 @@ def installed_overhead(runs: int, workdir: Path) -> dict[str, object]:
     backend = area / "backend"
     backend.mkdir()
     for name in DROPINS:
-        (backend / name).write_text(STAND_IN)
-        (backend / name).chmod(0o755)
+        (backend / lite_name(name)).write_text(STAND_IN)
+        (backend / lite_name(name)).chmod(0o755)
     home = area / "home"
     home.mkdir()
     token = home / "bt_gm2"
@@ -227,7 +236,7 @@ def installed_overhead(runs: int, workdir: Path) -> dict[str, object]:
     for name, argv in DROPINS.items():
         for label, bin_dir in ((name, tree / "bin"), (f"{name} no bytecode", bare_tree / "bin")):
             groups[label] = {"bare": [python, "-c", "pass"],
-                             "direct": [str(backend / name), *argv],
+                             "direct": [str(backend / lite_name(name)), *argv],
                              "shim": [str(bin_dir / name), *argv]}
     timer = area / "timer.py"
     timer.write_text(INTERLEAVED)

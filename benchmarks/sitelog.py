@@ -24,8 +24,7 @@ import random
 import tempfile
 from pathlib import Path
 
-from jobsub_compat import log
-from jobsub_compat.commands import fetchlog, hold, q, release, rm, submit
+from jobsub_compat import commands, log
 
 HOSTS = [f"{e}gpvm{n:02d}.fnal.gov" for e in ("gm2", "nova", "mu2e", "dune", "uboone")
          for n in (1, 2)]
@@ -66,9 +65,7 @@ LINES: dict[str, list[str]] = {
     "jobsub_fetchlog": ["-G {g} --jobid {n}.0@jobsub01.fnal.gov --dest-dir {d}/logs",
                         "-G {g} -J {n}.0@jobsub01.fnal.gov"],
 }
-TRANSLATE = {"jobsub_submit": submit.translate, "jobsub_q": q.translate,
-             "jobsub_rm": rm.translate, "jobsub_hold": hold.translate,
-             "jobsub_release": release.translate, "jobsub_fetchlog": fetchlog.translate}
+TRANSLATE = {name: commands.translator(name) for name in LINES}
 # How often each command is called (submissions and queue checks dominate).
 WEIGHTS = {"jobsub_submit": 40, "jobsub_q": 35, "jobsub_rm": 8, "jobsub_hold": 3,
            "jobsub_release": 3, "jobsub_fetchlog": 11}

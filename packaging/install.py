@@ -11,7 +11,8 @@ Read from the environment, as `make install` reads them:
            python3 on PATH)
 
 What it writes (each below $DESTDIR):
-  $PREFIX/bin/, $PREFIX/bin/credentials/  the launchers, run by `$PYTHON -S`
+  $PREFIX/bin/, $PREFIX/bin/credentials/  the launcher, run by `$PYTHON -S`, and the
+                                          drop-ins' names, relative symlinks to it
   $PREFIX/src/jobsub_compat/              the package, byte-compiled by $PYTHON
   $PREFIX/share/man/man1/, share/doc/     the man pages; README.md and compat-matrix.md
   /etc/profile.d/jobsub_compat.sh, .csh   $PREFIX/bin first on PATH
@@ -186,8 +187,12 @@ def copy_launchers(source: str, target: str, python: str) -> None:
     _mkdir(target)
     for name in sorted(os.listdir(source)):
         path, into = os.path.join(source, name), os.path.join(target, name)
-        if os.path.islink(path):
-            os.symlink(os.readlink(path), into)  # the legacy .py names
+        if os.path.islink(path):  # a drop-in's name: a link to the one launcher
+            link = os.readlink(path)
+            if os.path.isabs(link) or not os.path.isfile(path):
+                raise Failure(f"{path} must be a relative symlink to the launcher (ln -s "
+                              f"jobsub-compat {name}), not to {link}")
+            os.symlink(link, into)
         elif os.path.isdir(path):
             copy_launchers(path, into, python)
         else:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobsub_compat.commands import submit
+from jobsub_compat import dropin
 from tests.conftest import DOUBLE_BIN, ROOT
 
 SHIM = ROOT / "bin" / "jobsub_submit"
@@ -143,7 +143,7 @@ def test_sigint_reaches_the_backend(double_env: dict[str, str]) -> None:
 
 
 def test_in_process_main(double_env: dict[str, str], capfd: pytest.CaptureFixture[str]) -> None:
-    assert submit.main(["-G", "gm2", "-q", "file:///x.sh"], double_env) == 0
+    assert dropin.run("jobsub_submit", ["-G", "gm2", "-q", "file:///x.sh"], double_env) == 0
     out, err = capfd.readouterr()
     assert "JobsubJobId of first job: 4242.0@jobsub01.fnal.gov" in out
     assert "[JC123]" in err

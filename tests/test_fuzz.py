@@ -4,16 +4,15 @@ of 0, 1 or 2, and any error on one line. Nothing runs: JOBSUB_COMPAT_DRY_RUN=1."
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobsub_compat import cli, dropin
+from jobsub_compat import commands, dropin
 
-COMMANDS = sorted(cli.DROPINS)
+COMMANDS = sorted(n for n, c in commands.COMMANDS.items() if c.runner == commands.PLAN)
 WORD = st.one_of(
     st.text(max_size=30),
     st.sampled_from(["-G", "gm2", "--group=gm2", "-M", "--jobid", "1.0@s.fnal.gov", "--user",
@@ -29,12 +28,6 @@ ENVIRON = st.fixed_dictionaries({}, optional={
 })
 
 
-def translator(command: str) -> dropin.Translate:
-    module = importlib.import_module(f"jobsub_compat.commands.{command[len('jobsub_'):]}")
-    translate: dropin.Translate = module.translate
-    return translate
-
-
 @pytest.mark.parametrize("command", COMMANDS)
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -43,13 +36,12 @@ def test_any_call_gives_a_status_and_one_line(command: str, argv: list[str],
                                               extra: dict[str, str]) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **extra,
            "JOBSUB_COMPAT_DRY_RUN": "1", "JOBSUB_COMPAT_BACKEND": "/nonexistent"}
-    plan, _, _ = dropin.plan_for(command, translator(command), argv, env, cli.DROPINS[command])
+    plan, _, _ = dropin.plan_for(command, commands.translator(command), argv, env)
     assert plan.exit_code in (0, 1, 2)
     assert plan.error is None or ("\n" not in plan.error and plan.exit_code in (1, 2))
     assert all("\n" not in w.message for w in plan.warnings)
-    module = importlib.import_module(f"jobsub_compat.commands.{command[len('jobsub_'):]}")
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = module.main(argv, env)
+        status = dropin.run(command, argv, env)
     assert status in (0, 1, 2)
     assert "Traceback" not in err.getvalue()

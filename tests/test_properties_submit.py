@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from jobsub_compat import classads, legacy, lite, options
 from jobsub_compat.commands import submit
+from jobsub_compat.dropin import run
 from jobsub_compat.plan import Plan
 from tests.conftest import DOUBLE_BIN
 
@@ -330,7 +331,7 @@ def test_main_dry_run_returns_a_status(argv: list[str], environ: Mapping[str, st
                                        dry_env: dict[str, str],
                                        capsys: pytest.CaptureFixture[str]) -> None:
     env = {**dry_env, **environ}
-    status = submit.main(argv, env)
+    status = run("jobsub_submit", argv, env)
     out = capsys.readouterr().out
     assert status in (0, 1, 2)
     assert status == submit.translate(argv, env).exit_code

@@ -143,6 +143,16 @@ def test_launchers_are_the_checkouts_with_the_interpreter_named(installed: Insta
                 f"#!{python} -S\n" + text[len(LAUNCHER_SHEBANG):]
 
 
+def test_every_name_runs_the_installed_launcher(installed: Installed) -> None:
+    """The drop-ins' names stay relative links, so each runs the installed launcher (whose
+    first line names the interpreter), never the checkout's."""
+    launcher = (installed.prefix / "bin" / "jobsub-compat").resolve()
+    for directory in ("bin", "bin/credentials"):
+        for path in (installed.prefix / directory).iterdir():
+            if not path.is_dir():
+                assert path.resolve() == launcher, path
+
+
 # What the launchers' interpreter says of the installed package: its cache tag, then each
 # module whose bytecode is not unchecked-hash for exactly this source (the source hash is
 # keyed by the interpreter's magic number, so only that interpreter can check it).
@@ -307,6 +317,19 @@ def test_wrong_settings_are_one_line_and_status_2(tmp_path: Path, settings: dict
     assert done.stderr.startswith("packaging/install.py: error: ") and says in done.stderr
     assert len(done.stderr.splitlines()) == 1
     assert not (tmp_path / "stage" / "etc").exists()
+
+
+def test_a_name_linked_outside_the_tree_is_refused(tmp_path: Path) -> None:
+    """A drop-in's name must be a relative link to the launcher: an absolute one would run
+    the checkout's launcher from the installed tree."""
+    checkout = copy_checkout(tmp_path / "checkout")
+    (checkout / "bin" / "jobsub_q").unlink()
+    (checkout / "bin" / "jobsub_q").symlink_to(checkout / "bin" / "jobsub-compat")
+    done = site_install(checkout, tmp_path, PREFIX=str(tmp_path / "prefix"),
+                        DESTDIR=str(tmp_path / "stage"))
+    assert done.returncode == 1 and len(done.stderr.splitlines()) == 1
+    assert "bin/jobsub_q must be a relative symlink to the launcher" in done.stderr
+    assert [p.name for p in (tmp_path / "stage" / str(tmp_path / "prefix")[1:]).iterdir()] == []
 
 
 def _old_python() -> str | None:

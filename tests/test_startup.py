@@ -20,7 +20,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from jobsub_compat import backend, legacy, lite, tokens
-from jobsub_compat.commands import common, q, rm
+from jobsub_compat.commands import COMMANDS, common, q, rm
 from tests.conftest import ROOT
 
 # Modules whose import the job-management path must not pay for.
@@ -45,8 +45,9 @@ def management_env(tmp_path: Path) -> dict[str, str]:
     bin_dir = tmp_path / "lite" / "bin"
     bin_dir.mkdir(parents=True)
     for name in CALLS:
-        (bin_dir / name).write_text(STAND_IN)
-        (bin_dir / name).chmod(0o755)
+        tool = bin_dir / str(COMMANDS[name].backend)  # the jobsub_lite tool behind it
+        tool.write_text(STAND_IN)
+        tool.chmod(0o755)
     token = jwt.encode({"wlcg.groups": ["/gm2", "/gm2/production"], "exp": int(time.time()) + 7200,
                         "iss": "https://cilogon.org/gm2", "sub": "alice"}, "k" * 32,
                        algorithm="HS256")
@@ -71,6 +72,22 @@ def test_management_calls_import_nothing_heavy(command: str,
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout and "42.0" in again.stdout
     assert sorted(imported(again.stderr) & HEAVY) == []
+
+
+def test_the_registry_imports_nothing() -> None:
+    """Every call reads the registry (commands/__init__.py) to find its command: it is
+    data, and imports no module a bare interpreter has not (but __future__, which every
+    module of the package imports anyway)."""
+    def modules(code: str) -> set[str]:
+        done = subprocess.run([sys.executable, "-S", "-X", "importtime", "-c", code],
+                              capture_output=True, text=True, timeout=60,
+                              env={"PYTHONPATH": str(ROOT / "src")})
+        assert done.returncode == 0, done.stderr
+        return imported(done.stderr)
+
+    registry = modules("import jobsub_compat.commands")
+    assert registry - modules("pass") == {"jobsub_compat", "jobsub_compat.commands",
+                                          "__future__"}
 
 
 def test_imported_reads_importtime_lines() -> None:

@@ -19,7 +19,8 @@ calling shell loop stops on ^C (bash stops only when its child died of SIGINT):
   is read and dropped meanwhile, so a submission or removal is never cut halfway) and
   the call is logged. SIGPIPE rather than a quiet status 1 because 1 already means "the
   query or action failed" to the scripts of the legacy client.
-Every bin/ launcher runs its entry point through launch(), which does all of this.
+bin/'s launcher (every drop-in's name links to it) runs its entry point through launch(),
+which does all of this.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ else:  # the C module itself: the `signal` wrapper imports enum (~4 ms a call)
 
 DEFAULT_DIR = "/opt/jobsub_lite/bin"
 MARKER = "JOBSUB_COMPAT_ACTIVE"
-_SELF_SIGNATURE = b"jobsub-compat drop-in"  # the comment line of bin/ launchers
+_SELF_SIGNATURE = b"jobsub-compat drop-in"  # the comment line of bin/'s launcher
 _VERSION_NAMES = ("__version__", "version")
 _QUOTES = ("\"", "'")
 SIGINT, SIGPIPE = signal.SIGINT, signal.SIGPIPE
@@ -473,7 +474,7 @@ def die(signum: int) -> NoReturn:
 
 
 def launch(module: str, function: str) -> NoReturn:
-    """What every bin/ launcher runs: `module.function()` as the whole process.
+    """What bin/'s launcher runs (dropin.main): `module.function()` as the whole process.
 
     Its status is the process's; a call that ended by a signal (end_by), ^C at any
     moment (KeyboardInterrupt) and a closed pipe (BrokenPipeError) end the process by

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import backend, config, log, proxies, tokens
+from . import backend, commands, config, log, proxies, tokens
 from .warnings import RuntimeFailure
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
@@ -134,6 +134,26 @@ def bytecode(package: str = PACKAGE) -> str:
     return "; ".join(said) + f"; {package} is {access}{note}"
 
 
+def _dropins_on_path(environ: Mapping[str, str]) -> str:
+    """Whether a script calling any drop-in of the registry gets this shim: the bin/ ones,
+    and the opt-in bin/credentials/ ones."""
+    said = []
+    for directory in ("bin", "bin/credentials"):
+        names = [c.name for c in commands.COMMANDS.values() if c.directory == directory]
+        found = {name: _first_on_path(name, environ) for name in names}
+        others = [f"{name} ({path or 'none'})" for name, path in found.items()
+                  if path is None or not backend.is_shim(path)]
+        if not others:
+            said.append(f"all {len(names)} of {directory}/ are this shim's")
+        elif directory == "bin/credentials" and len(others) == len(names):
+            said.append("the credential drop-ins are not first on PATH (opt-in: put the "
+                        "install's bin/credentials before their X.509 tools)")
+        else:
+            said.append(f"NOT this shim: {', '.join(others)}; put the install's {directory} "
+                        "first on PATH")
+    return "; ".join(said)
+
+
 def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
     out: list[tuple[str, str]] = []
     first = _first_on_path("jobsub_submit", environ)
@@ -142,6 +162,7 @@ def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
     else:
         kind = "jobsub-compat (this shim)" if backend.is_shim(first) else "NOT the shim"
         out.append(("jobsub_submit on PATH", f"{first} - {kind}"))
+    out.append(("drop-ins on PATH", _dropins_on_path(environ)))
     out.append(("bytecode", bytecode()))
     try:
         found: backend.Backend | None = backend.find("jobsub_submit", environ)

@@ -1,4 +1,8 @@
-"""What every drop-in does with its Plan: explain it, refuse it, answer it, or run it."""
+"""What every drop-in does with its Plan: explain it, refuse it, answer it, or run it.
+
+run() is the one runner: every command of the registry (commands/__init__.py) whose
+runner is PLAN goes through it, so strict mode, silence and the migration log mean the
+same for each; main() is what bin/'s launcher runs."""
 
 from __future__ import annotations
 
@@ -6,14 +10,16 @@ import os
 import sys
 import time
 
-from . import __version__, backend, config
+from . import __version__, backend, commands, config
 from .plan import Plan
-from .warnings import RuntimeFailure
+from .warnings import CompatWarning, RuntimeFailure
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:  # typing costs an import on every call; only the type checker needs it
     from collections.abc import Mapping
-    from typing import Callable, Optional, Protocol
+    from typing import Callable, Protocol
+
+    from .commands import Translate
 
     class Output(Protocol):
         """Turns the backend's output into what the legacy client printed (and may also
@@ -23,13 +29,12 @@ if TYPE_CHECKING:  # typing costs an import on every call; only the type checker
 
         def finish(self, status: int) -> int: ...
 
-    Translate = Callable[[list[str], Mapping[str, str], Optional[str], str], Plan]
+    # A drop-in's own answer to a "local" Plan: (plan, environ, flush) -> status, where
+    # flush() prints the warnings added to the plan since (silence honoured).
+    Answer = Callable[[Plan, Mapping[str, str], Callable[[], None]], int]
 
 
 STRICT = {"1", "yes", "true", "on"}
-# Drop-ins whose jobsub_lite command gets a credential (jobsub_lite's get_creds).
-CREDENTIALED = {"jobsub_submit", "jobsub_submit_dag", "jobsub_q", "jobsub_rm", "jobsub_hold",
-                "jobsub_release", "jobsub_fetchlog"}
 
 
 def _err(text: str) -> None:
@@ -40,16 +45,21 @@ def _err(text: str) -> None:
 def plan_for(command: str, translate: Translate, argv: list[str],
              environ: Mapping[str, str], backend_command: str | None = None
              ) -> tuple[Plan, backend.Backend | None, str | None]:
-    """The Plan, the backend it would run (if found) and why none was found."""
-    try:
-        found: backend.Backend | None = backend.find(backend_command or command, environ)
-        missing = None
-    except RuntimeFailure as exc:
-        found, missing = None, str(exc)
+    """The Plan, the backend it would run (if found) and why none was found. The backend
+    is the registry's (`backend_command` another), none for a command without one."""
+    entry = commands.COMMANDS.get(command)
+    wanted = backend_command or (entry.backend if entry else command)
+    found: backend.Backend | None = None
+    missing = None
+    if wanted:
+        try:
+            found = backend.find(wanted, environ)
+        except RuntimeFailure as exc:
+            missing = str(exc)
     plan = translate(argv, environ, found.version if found else None,
-                     found.path if found else command)
-    if command in CREDENTIALED and plan.action == "run" and not plan.error and \
-            plan.details.get("group"):
+                     found.path if found else wanted or command)
+    if entry is not None and entry.preflight and plan.action == "run" and not plan.error \
+            and plan.details.get("group"):
         credentials(plan, environ)
     return plan, found, missing
 
@@ -105,10 +115,49 @@ class _Call:
         self.status = 1
 
 
-def run(command: str, translate: Translate, make_output: Callable[[Plan], Output],
-        argv: list[str] | None = None, environ: Mapping[str, str] | None = None,
-        backend_command: str | None = None) -> int:
-    """Do the call, then write its record to the migration log (never for dry runs).
+class _Shown:
+    """Prints a call's warnings as they come, each once, but the silenced codes."""
+
+    __slots__ = ("command", "plan", "silenced", "done")
+
+    def __init__(self, command: str, plan: Plan, silence: str) -> None:
+        self.command, self.plan = command, plan
+        self.silenced = {c.strip() for c in silence.split(",") if c.strip()}
+        self.done = 0
+
+    def pending(self) -> list[CompatWarning]:
+        """The warnings not shown yet, but the silenced ones."""
+        return [w for w in self.plan.warnings[self.done:]
+                if "all" not in self.silenced and w.code not in self.silenced]
+
+    def flush(self) -> None:
+        for warning in self.pending():
+            _err(warning.line(self.command))
+        self.done = len(self.plan.warnings)
+
+
+def main() -> int:
+    """What bin/'s launcher runs (through backend.launch): the command it was called as.
+
+    Every name in bin/ and bin/credentials/ is a symlink to that one launcher; the name
+    (argv[0]'s, a `.py` twin included) picks the registry's command."""
+    called = os.path.basename(sys.argv[0])
+    entry = commands.find(called)
+    if entry is None:
+        _err(f"{called}: error: not a name of jobsub-compat's launcher; call it as one of "
+             f"{', '.join(commands.COMMANDS)} (the registry, "
+             "src/jobsub_compat/commands/__init__.py)")
+        return 1
+    if entry.runner == commands.PLAN:
+        return run(entry.name)
+    own: Callable[[], int] = entry.load("main")  # type: ignore[assignment]
+    return own()
+
+
+def run(command: str, argv: list[str] | None = None,
+        environ: Mapping[str, str] | None = None) -> int:
+    """The drop-in `command` (a registry name): do the call, then write its record to the
+    migration log (never for dry runs).
 
     A call that ends by a signal returns 128 + N and leaves the signal to backend.launch;
     a closed standard output is logged as 141 (SIGPIPE). ^C before anything ran stops it
@@ -119,14 +168,14 @@ def run(command: str, translate: Translate, make_output: Callable[[Plan], Output
     call = _Call()
     logged = environ.get("JOBSUB_COMPAT_DRY_RUN") != "1"
     try:
-        _call(call, command, translate, make_output, argv, environ, backend_command)
+        _call(call, commands.COMMANDS[command], argv, environ)
     except KeyboardInterrupt:
         logged = False
         raise
     except BrokenPipeError:
         call.status = 128 + backend.SIGPIPE
         backend.end_by(backend.SIGPIPE)
-    except RuntimeFailure as exc:  # a config file that cannot be read
+    except RuntimeFailure as exc:  # a config file that cannot be read; no credential
         call.status = 1
         _err(exc.line(command))
     finally:
@@ -156,32 +205,30 @@ def _log(command: str, argv: list[str], call: _Call, duration: float,
         _err(f"{command}: warning: {problem}")
 
 
-def _call(call: _Call, command: str, translate: Translate,
-          make_output: Callable[[Plan], Output], argv: list[str],
-          environ: Mapping[str, str], backend_command: str | None) -> None:
+def _call(call: _Call, entry: commands.Command, argv: list[str],
+          environ: Mapping[str, str]) -> None:
     """The call; its status in call.status."""
+    command = entry.name
     if command in environ.get(backend.MARKER, "").split(","):
         _err(f"{command}: error: the jobsub_lite backend called {command} again, i.e. this "
              "shim; set JOBSUB_COMPAT_BACKEND to jobsub_lite's own bin directory")
         return
-    plan, found, missing = plan_for(command, translate, argv, environ, backend_command)
+    plan, found, missing = plan_for(command, commands.translator(command), argv, environ)
     call.plan, call.found = plan, found
     call.status = plan.exit_code
     if environ.get("JOBSUB_COMPAT_DRY_RUN") == "1":
         sys.stdout.write(plan.as_text())
         return
     settings = config.settings(environ)
-    silenced = {c.strip() for c in settings["silence"].value.split(",") if c.strip()}
-    shown = [w for w in plan.warnings if "all" not in silenced and w.code not in silenced]
-    if settings["strict"].value in STRICT and shown and not plan.error:
-        for warning in shown:  # each deprecation is an error in strict mode
+    shown = _Shown(command, plan, settings["silence"].value)
+    if settings["strict"].value in STRICT and shown.pending() and not plan.error:
+        for warning in shown.pending():  # each deprecation is an error in strict mode
             _err(f"{command}: error [{warning.code}]: {warning.message}")
         _err(f"{command}: error: strict mode ({settings['strict'].source}): fix the legacy "
              "usages above, or silence their codes")
         call.status = 2
         return
-    for warning in shown:
-        _err(warning.line(command))
+    shown.flush()
     if plan.error:
         _err(f"{command}: error: {plan.error}")
         return
@@ -193,6 +240,13 @@ def _call(call: _Call, command: str, translate: Translate,
         call.status = 0 if found else 1
         return
     call.status = 1
+    if plan.action == "local":  # the drop-in answers the call itself
+        answer: Answer = entry.load(entry.answer)  # type: ignore[assignment]
+        try:
+            call.status = answer(plan, environ, shown.flush)
+        finally:
+            shown.flush()
+        return
     if found is None:
         _err(f"{command}: error: {missing}")
         return
@@ -200,6 +254,7 @@ def _call(call: _Call, command: str, translate: Translate,
     env.update({k: v for k, v in plan.env.items() if v is not None})
     marker = environ.get(backend.MARKER)
     env[backend.MARKER] = f"{marker},{command}" if marker else command
+    make_output: Callable[[Plan], Output] = entry.load(str(entry.output))  # type: ignore[assignment]
     output = make_output(plan)
     if plan.text:
         sys.stdout.write(plan.text)

@@ -1,6 +1,7 @@
-"""Man pages (man(7) macros), generated as compat-matrix.md is: the drop-ins' pages from
-the option tables (options.TABLES, and the credential drop-ins' option sets), the
-coordinator's from its argparse parsers. `jobsub-compat man man/man1` writes them; they
+"""Man pages (man(7) macros), generated as compat-matrix.md is: a page for every command
+of the registry (commands/__init__.py: its name, summary and usage line), the drop-ins'
+options from the option tables (options.TABLES, and the credential drop-ins' option
+sets), the coordinator's from its argparse parsers. `jobsub-compat man man/man1` writes them; they
 are committed under man/man1/ and a test fails when one is stale.
 
 Hand-written roff rather than a generator such as argparse-manpage: the drop-ins, the
@@ -16,8 +17,8 @@ import importlib
 import os
 import re
 
-from . import __version__, config, options, tokens
-from .commands import common, credentials
+from . import __version__, config, options, tokens, usage
+from .commands import COMMANDS, common, credentials
 from .commands import jobsub as umbrella
 from .options import Fate, Option
 
@@ -25,27 +26,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-# NAME lines: what each drop-in is, in the legacy man pages' one-line style.
-SUMMARY = {
-    "jobsub_submit": "submit a job with the legacy jobsub_client options, on jobsub_lite",
-    "jobsub_submit_dag": "submit a dagNabbit DAG with the legacy options, on jobsub_lite",
-    "jobsub_q": "list jobs in the legacy jobsub_q layout, from jobsub_lite",
-    "jobsub_rm": "remove jobs, with the legacy options and messages, through jobsub_lite",
-    "jobsub_hold": "hold jobs, with the legacy options and messages, through jobsub_lite",
-    "jobsub_release": "release held jobs, with the legacy options and messages, through "
-                      "jobsub_lite",
-    "jobsub_history": "list finished jobs in the legacy jobsub_history layout",
-    "jobsub_fetchlog": "fetch a job's logs (sandbox), with the legacy options",
-    "jobsub_status": "legacy jobsub_status: says what to use instead",
-    "jobsub_prio": "set the priority (JobPrio) of jobs with the HTCondor Python bindings",
-    "jobsub_preload": "legacy jobsub_preload: says what to use instead",
-    "jobsub_probe_url": "legacy jobsub_probe_url: says what to use instead",
-    "kx509": "legacy kx509: nothing to do, jobsub_lite uses tokens",
-    "cigetcert": "legacy cigetcert: nothing to do, jobsub_lite uses tokens",
-    "voms-proxy-init": "get the bearer token a legacy voms-proxy-init line asks for",
-    "voms-proxy-info": "answer legacy voms-proxy-info queries from the bearer token",
-    "voms-proxy-destroy": "remove the bearer token file instead of a proxy",
-}
 # The credential drop-ins' accepted options: name -> takes a value.
 CREDENTIAL_OPTIONS: dict[str, dict[str, bool]] = {
     "voms-proxy-init": credentials.INIT_OPTIONS,
@@ -211,7 +191,7 @@ def _files() -> list[str]:
 
 
 def _dropin_page(command: str) -> str:
-    rows = options.TABLES[command]
+    rows = options.TABLES[str(COMMANDS[command].table)]
     help_lines = common.help_text(command).split("\n")
     intro = help_lines[2:help_lines.index("", 2)]
     description = [".PP", _line(_inline(" ".join(intro))), ".PP",
@@ -234,8 +214,8 @@ def _dropin_page(command: str) -> str:
             opts.append(f".SS {title}")
             for row in chosen:
                 opts += _option_item(row)
-    synopsis = common.USAGE[command]
-    return _page(command, SUMMARY[command], synopsis, [
+    entry = COMMANDS[command]
+    return _page(command, entry.summary, entry.usage, [
         ("DESCRIPTION", description), ("OPTIONS", opts), ("ENVIRONMENT", _environment()),
         ("FILES", _files()), ("EXIT STATUS", [_line(_inline(EXIT_STATUS))]),
         ("SEE ALSO", [_escape("jobsub-compat-explain(1), jobsub-compat(1); what every legacy "
@@ -244,18 +224,18 @@ def _dropin_page(command: str) -> str:
 
 def _umbrella_page() -> str:
     items: list[str] = []
-    for sub, module in umbrella.SUBCOMMANDS.items():
+    for sub in umbrella.SUBCOMMANDS:
         items += [".TP", f"\\fBjobsub {_escape(sub)}\\fR \\fIARG\\fR...",
-                  _line(_inline(f"runs `jobsub_{module}` with the same words."))]
+                  _line(_inline(f"runs `jobsub_{sub}` with the same words."))]
     message = [f"\\&{_escape(line)}" for line in umbrella.MESSAGE.rstrip("\n").split("\n")]
-    return _page(umbrella.COMMAND, "the bare legacy jobsub, and jobsub_lite's umbrella form",
-                 "jobsub [SUBCOMMAND ARG...]", [
+    entry = COMMANDS[umbrella.COMMAND]
+    return _page(entry.name, entry.summary, entry.usage, [
                      ("DESCRIPTION", [".PP", _line(_inline(
                          "Without a subcommand it prints what the legacy client printed:")),
                          ".PP", ".nf", *message, ".fi"]),
                      ("SUBCOMMANDS", items), ("EXIT STATUS", [_line(_inline(EXIT_STATUS))]),
                      ("SEE ALSO", [_escape(", ".join(
-                         f"jobsub_{m}(1)" for m in umbrella.SUBCOMMANDS.values()))])])
+                         f"jobsub_{sub}(1)" for sub in umbrella.SUBCOMMANDS))])])
 
 
 def _credential_page(tool: str) -> str:
@@ -273,7 +253,7 @@ def _credential_page(tool: str) -> str:
         opts = [".PP", _line(_inline(f"{tool} accepts the options of the legacy tool "
                                      "(`-name` or `--name`; a value as the next word or "
                                      "after `=`):")), ".PP", ", ".join(names) + "."]
-    return _page(tool, SUMMARY[tool], credentials.USAGE[tool], [
+    return _page(tool, COMMANDS[tool].summary, COMMANDS[tool].usage, [
         ("DESCRIPTION", description), ("OPTIONS", opts),
         ("EXIT STATUS", [_line(_inline("0 on success (voms-proxy-info: the legacy status "
                                        "of its answer, e.g. 1 for `-exists` without a valid "
@@ -310,59 +290,61 @@ def _action_item(action: argparse.Action) -> list[str]:
 
 def _coordinator_parsers() -> dict[str, tuple[str, argparse.ArgumentParser]]:
     """subcommand -> (its one-line help, its parser)."""
-    from . import cli
-
-    main = cli._parser()
+    main = usage.coordinator()
     sub = _subparsers(main)
     helps = {a.dest: re.sub(r" \(jobsub-compat \w+ --help\)", "", a.help or "")
              for a in sub._choices_actions}
     found: dict[str, tuple[str, argparse.ArgumentParser]] = {}
     for name, parser in sub.choices.items():
-        if name in cli.OWN_PARSERS:
-            module = importlib.import_module(f"{__package__}.{cli.OWN_PARSERS[name]}")
+        if name in usage.OWN_PARSERS:
+            module = importlib.import_module(f"{__package__}.{usage.OWN_PARSERS[name]}")
             parser = module._parser()
         found[name] = (helps[name], parser)
     return found
 
 
 def _coordinator_pages() -> dict[str, str]:
-    from . import cli
-
     parsers = _coordinator_parsers()
     pages: dict[str, str] = {}
     items: list[str] = []
     for name, (summary, parser) in parsers.items():
         items += [".TP", f"\\fBjobsub\\-compat {_escape(name)}\\fR",
                   _line(_inline(f"{summary} (jobsub-compat-{name}(1))."))]
-        usage = parser.format_usage().strip()
-        usage = usage[len("usage: "):] if usage.startswith("usage: ") else usage
+        synopsis = parser.format_usage().strip()
+        synopsis = synopsis[len("usage: "):] if synopsis.startswith("usage: ") else synopsis
         opts = [line for action in parser._actions for line in _action_item(action)]
         description = parser.description or summary[:1].upper() + summary[1:] + "."
         pages[f"jobsub-compat-{name}"] = _page(
-            f"jobsub-compat-{name}", summary, usage, [
+            f"jobsub-compat-{name}", summary, synopsis, [
                 ("DESCRIPTION", _paragraphs(description)), ("OPTIONS", opts),
                 ("NOTES", _paragraphs(parser.epilog or "")),
                 ("SEE ALSO", [_escape("jobsub-compat(1)")])], command=parser.prog)
-    main = cli._parser()
-    pages["jobsub-compat"] = _page(
-        "jobsub-compat", "the coordinator's tools of jobsub-compat",
-        "jobsub-compat SUBCOMMAND [ARG...]", [
+    main = usage.coordinator()
+    entry = COMMANDS["jobsub-compat"]
+    pages[entry.name] = _page(
+        entry.name, entry.summary, entry.usage, [
             ("DESCRIPTION", _paragraphs(main.description or "")),
             ("SUBCOMMANDS", items),
             ("OPTIONS", [line for action in main._actions
                          if not isinstance(action, argparse._SubParsersAction)
                          for line in _action_item(action)]),
             ("FILES", _files()),
-            ("SEE ALSO", [_escape(", ".join(f"{c}(1)" for c in options.TABLES))])])
+            ("SEE ALSO", [_escape(", ".join(f"{c.name}(1)" for c in COMMANDS.values()
+                                            if c.table))])])
     return pages
 
 
 def pages() -> dict[str, str]:
-    """File name (NAME.1) -> page, for every drop-in and coordinator subcommand."""
-    found = {command: _dropin_page(command) for command in options.TABLES}
-    found[umbrella.COMMAND] = _umbrella_page()
-    found.update((tool, _credential_page(tool)) for tool in credentials.TOOLS)
-    found.update(_coordinator_pages())
+    """File name (NAME.1) -> page, for every command of the registry and every
+    coordinator subcommand."""
+    found = _coordinator_pages()
+    for name, entry in COMMANDS.items():
+        if entry.table:
+            found[name] = _dropin_page(name)
+        elif name == umbrella.COMMAND:
+            found[name] = _umbrella_page()
+        elif name in credentials.TOOLS:  # voms-clients' options, not a table
+            found[name] = _credential_page(name)
     return {f"{name}.1": text for name, text in sorted(found.items())}
 
 

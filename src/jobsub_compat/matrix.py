@@ -1,8 +1,10 @@
-"""compat-matrix.md, generated from the option table (`jobsub-compat matrix`)."""
+"""compat-matrix.md, generated from the option table (`jobsub-compat matrix`): a section
+for every command of the registry that has an option table (commands/__init__.py)."""
 
 from __future__ import annotations
 
 from . import options
+from .commands import COMMANDS
 from .commands.common import Fact
 from .options import Fate, Option
 from .warnings import GENERAL_CODES
@@ -127,7 +129,8 @@ def selection_tables() -> list[str]:
 
 def render() -> str:
     out = [HEADER]
-    for command, rows in options.TABLES.items():
+    for command, rows in ((c.name, options.TABLES[c.table]) for c in COMMANDS.values()
+                          if c.table):
         out.append(f"## `{command}`\n")
         if command == "jobsub_submit_dag":
             shared = {r.key for r in options.SUBMIT}

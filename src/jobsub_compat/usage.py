@@ -1,13 +1,20 @@
-"""The argparse parser of the coordinator subcommands (report, migrate): a usage error is
-one line on stderr and status 2, and help or an error ends main() with a status it
-returns, instead of argparse's sys.exit. ^C and a closed pipe are left to the launcher
-(backend.launch), which ends the process by SIGINT or SIGPIPE as any tool ends."""
+"""The argparse parsers of `jobsub-compat` (coordinator(): its subcommands, for cli.py
+and the man pages) and of the subcommands with a parser of their own (report, migrate:
+Parser, where a usage error is one line on stderr and status 2, and help or an error
+ends main() with a status it returns, instead of argparse's sys.exit). ^C and a closed
+pipe are left to the launcher (backend.launch), which ends the process by SIGINT or
+SIGPIPE as any tool ends."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from typing import Callable, NoReturn, Optional
+
+from . import __version__
+
+# Subcommands with a parser of their own: everything after the name is theirs (module).
+OWN_PARSERS = {"report": "report", "migrate": "migrate"}
 
 
 class Stop(Exception):
@@ -35,3 +42,37 @@ def run(prog: str, body: Callable[[list[str]], int], argv: list[str] | None) -> 
         return body(sys.argv[1:] if argv is None else argv)
     except Stop as stop:
         return stop.status
+
+
+def coordinator() -> argparse.ArgumentParser:
+    """`jobsub-compat`'s own parser: its options and subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="jobsub-compat",
+        description="Coordinator tools of jobsub-compat (legacy jobsub_client on jobsub_lite).")
+    parser.add_argument("--version", action="version", version=f"jobsub-compat {__version__}")
+    sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+    explain = sub.add_parser(
+        "explain", help="show the jobsub_lite command a legacy command becomes, without "
+        "running anything",
+        description="Show the jobsub_lite command line, environment changes and warnings a "
+        "legacy command becomes. Nothing is run. Example: jobsub-compat explain -- "
+        "jobsub_submit -G gm2 -M file://run.sh")
+    explain.add_argument("--json", action="store_true", help="print one JSON object: "
+                         "command, backend_argv, env, warnings, error")
+    explain.add_argument("words", nargs=argparse.REMAINDER, metavar="-- COMMAND ARG...")
+    sub.add_parser("matrix", help="print compat-matrix.md (generated from the option table)")
+    sub.add_parser("doctor", help="one screen: the jobsub_submit on PATH, the jobsub_lite "
+                   "behind it, token, proxy, settings and their sources, the migration log")
+    sub.add_parser("report", help="what remains to migrate, from the migration log "
+                   "(jobsub-compat report --help)", add_help=False)
+    sub.add_parser("migrate", help="rewrite scripts into native jobsub_lite spelling "
+                   "(jobsub-compat migrate --help)", add_help=False)
+    man = sub.add_parser("man", help="write the man pages (generated from the option "
+                         "tables) into a directory")
+    man.add_argument("directory", metavar="DIRECTORY", help="where to write NAME.1 files, "
+                     "e.g. man/man1")
+    return parser
+
+
+# Subcommands with a parser of their own: everything after the name is theirs.
+OWN_PARSERS = {"report": "report", "migrate": "migrate"}

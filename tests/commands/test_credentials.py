@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from jobsub_compat import tokens
 from jobsub_compat.commands import credentials
-from jobsub_compat.commands.credentials import main
+from jobsub_compat.dropin import run as main
 
 from ..test_proxies import key, make_proxy
 from ..test_tokens import make_token, token_environ, write_token
@@ -131,6 +131,22 @@ def test_voms_proxy_init_gets_the_token(env: dict[str, str],
     assert "-noregen, -rfc ignored" in err
     token = lite.read_text().strip()
     assert token not in out and token not in err
+
+
+def test_a_warning_of_the_answer_is_shown_and_logged(env: dict[str, str], tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """What only the answer finds (BEARER_TOKEN hides the new token) is printed then, after
+    the call's own warnings, and logged with them (dropin.run, as for every drop-in)."""
+    log = tmp_path / "log.jsonl"
+    env.update(BEARER_TOKEN="x.y.z", JOBSUB_COMPAT_LOG=str(log))
+    assert main("voms-proxy-init", ["-voms", "fermilab:/fermilab/gm2/Role=Analysis"], env) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split("]")[0] for line in err] == [
+        f"voms-proxy-init: warning [{tokens.VOMS_PROXY_INIT}",
+        f"voms-proxy-init: warning [{tokens.BEARER_TOKEN_SHADOWS}"]
+    [record] = [json.loads(line) for line in log.read_text().splitlines()]
+    assert (record["command"], record["status"], record["warnings"]) == (
+        "voms-proxy-init", 0, [tokens.VOMS_PROXY_INIT, tokens.BEARER_TOKEN_SHADOWS])
 
 
 def test_voms_proxy_init_into_bearer_token_file(env: dict[str, str], tmp_path: Path,

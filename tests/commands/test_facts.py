@@ -5,30 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from jobsub_compat.commands import (
-    common,
-    fetchlog,
-    history,
-    hold,
-    q,
-    release,
-    rm,
-    submit,
-    submit_dag,
-)
+from jobsub_compat import commands
+from jobsub_compat.commands import common, fetchlog, history, q, rm, submit
 
+# Each table's facts, and the drop-ins (from the registry) whose translations they describe.
 TRANSLATORS = {
-    "jobsub_q": (q.facts, [q.translate]),
-    "jobsub_rm": (rm.facts, [rm.translate, hold.translate, release.translate]),
-    "jobsub_history": (history.facts, [history.translate]),
-    "jobsub_fetchlog": (fetchlog.facts, [fetchlog.translate]),
-    "jobsub_submit": (submit.facts, [submit.translate, submit_dag.translate]),
+    "jobsub_q": (q.facts, ["jobsub_q"]),
+    "jobsub_rm": (rm.facts, ["jobsub_rm", "jobsub_hold", "jobsub_release"]),
+    "jobsub_history": (history.facts, ["jobsub_history"]),
+    "jobsub_fetchlog": (fetchlog.facts, ["jobsub_fetchlog"]),
+    "jobsub_submit": (submit.facts, ["jobsub_submit", "jobsub_submit_dag"]),
 }
 # jobsub_submit_dag shares jobsub_submit's rows; its successful calls need a DAG file.
-CASES = [pytest.param(fact, translate, id=f"{translate.__module__.rsplit('.', 1)[1]}:"
-                      f"{fact.aspect}:{' '.join(fact.argv)}")
-         for facts, translators in TRANSLATORS.values() for fact in facts()
-         for translate in translators if fact.status or translate is not submit_dag.translate]
+CASES = [pytest.param(fact, commands.translator(name),
+                      id=f"{name[len('jobsub_'):]}:{fact.aspect}:{' '.join(fact.argv)}")
+         for facts, names in TRANSLATORS.values() for fact in facts()
+         for name in names if fact.status or name != "jobsub_submit_dag"]
 
 
 @pytest.mark.parametrize(("fact", "translate"), CASES)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from jobsub_compat.commands import fetchlog
+from jobsub_compat.dropin import run
 
 ENV = {"PATH": "/usr/bin", "JOBSUB_GROUP": "gm2", "USER": "alice"}
 
@@ -130,7 +131,7 @@ def test_list_sandboxes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     fake_tool(tmp_path, "jobsub_history", [{"GlobalJobId": "jobsub02.fnal.gov#4.0#1",
                                             "QDate": 86400}])
     env = {**ENV, "JOBSUB_COMPAT_BACKEND": str(tmp_path), "HOME": str(tmp_path)}
-    assert fetchlog.main(["-G", "gm2", "--list", "--user", "bob"], env) == 0
+    assert run("jobsub_fetchlog", ["-G", "gm2", "--list", "--user", "bob"], env) == 0
     assert capsys.readouterr().out == (
         "JobsubJobID CreationDate for user bob in Accounting Group gm2\n"
         "5.0@jobsub01.fnal.gov   Thu Jan  1 00:00:00 1970\n"

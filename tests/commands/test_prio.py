@@ -8,6 +8,7 @@ import types
 import pytest
 
 from jobsub_compat.commands import prio
+from jobsub_compat.dropin import run
 
 ENV = {"PATH": "/usr/bin", "JOBSUB_GROUP": "gm2"}
 
@@ -41,7 +42,7 @@ def test_sets_jobprio_on_each_jobs_schedd(monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     fake = FakeBindings()
     monkeypatch.setitem(sys.modules, "htcondor2", fake)
-    assert prio.main(["--jobid", "1.0@a.fnal.gov,2@b.fnal.gov", "--prio", "5"], ENV) == 0
+    assert run("jobsub_prio", ["--jobid", "1.0@a.fnal.gov,2@b.fnal.gov", "--prio", "5"], ENV) == 0
     assert fake.edits == [("a.fnal.gov", "ClusterId == 1 && ProcId == 0", "JobPrio", "5"),
                           ("b.fnal.gov", "ClusterId == 2", "JobPrio", "5")]
     assert "Setting priority of job 2@b.fnal.gov to 5" in capsys.readouterr().out
@@ -50,7 +51,7 @@ def test_sets_jobprio_on_each_jobs_schedd(monkeypatch: pytest.MonkeyPatch,
 def test_failure_is_reported(monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(sys.modules, "htcondor2", FakeBindings(fail_on="b.fnal.gov"))
-    assert prio.main(["--jobid", "1@a.fnal.gov,2@b.fnal.gov", "--prio", "1"], ENV) == 1
+    assert run("jobsub_prio", ["--jobid", "1@a.fnal.gov,2@b.fnal.gov", "--prio", "1"], ENV) == 1
     assert "could not set the priority of 2@b.fnal.gov" in capsys.readouterr().err
 
 
@@ -58,7 +59,7 @@ def test_without_bindings(monkeypatch: pytest.MonkeyPatch,
                           capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(sys.modules, "htcondor2", None)
     monkeypatch.setitem(sys.modules, "htcondor", None)
-    assert prio.main(["--jobid", "1@a.fnal.gov", "--prio", "1"], ENV) == 1
+    assert run("jobsub_prio", ["--jobid", "1@a.fnal.gov", "--prio", "1"], ENV) == 1
     assert "condor_prio" in capsys.readouterr().err
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import shlex
+from types import SimpleNamespace
 
 import pytest
 
-from jobsub_compat.commands import hold, release, rm
+from jobsub_compat import commands
+from jobsub_compat.commands import rm
+
+# jobsub_hold and jobsub_release are rm.py's too: their translations, from the registry.
+hold = SimpleNamespace(translate=commands.translator("jobsub_hold"))
+release = SimpleNamespace(translate=commands.translator("jobsub_release"))
 
 ENV = {"PATH": "/usr/bin", "JOBSUB_GROUP": "gm2"}
 

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from functools import partial
+from types import SimpleNamespace
+
 import pytest
 
-from jobsub_compat.commands import preload, probe_url, status
+from jobsub_compat import commands, dropin
+
+# The three are unavailable.py's: their translations and runs, from the registry.
+status, preload, probe_url = (
+    SimpleNamespace(translate=commands.translator(name), main=partial(dropin.run, name))
+    for name in ("jobsub_status", "jobsub_preload", "jobsub_probe_url"))
 
 ENV = {"PATH": "/usr/bin", "JOBSUB_GROUP": "gm2"}
 

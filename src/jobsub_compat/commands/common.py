@@ -11,6 +11,7 @@ from ..options import Fate
 from ..plan import Plan, one_line
 from ..rewrite import note_grammar
 from ..warnings import UsageError
+from . import COMMANDS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
@@ -19,31 +20,6 @@ if TYPE_CHECKING:
 
     # The command-specific part of a translation.
     Body = Callable[[Plan, Parsed, legacy.Grammar, Mapping[str, str]], None]
-
-
-USAGE = {
-    "jobsub_submit": "jobsub_submit [options] file://SCRIPT [script arguments]",
-    "jobsub_submit_dag": "jobsub_submit_dag [options] file://DAG_DESCRIPTION_FILE",
-    "jobsub_q": "jobsub_q [-G GROUP] [--user USER | --jobid ID | --constraint EXPR] [view]",
-    "jobsub_rm": "jobsub_rm -G GROUP (--jobid IDS | --user USER | --constraint EXPR)",
-    "jobsub_hold": "jobsub_hold -G GROUP (--jobid IDS | --user USER | --constraint EXPR)",
-    "jobsub_release": "jobsub_release -G GROUP (--jobid IDS | --user USER | --constraint EXPR)",
-    "jobsub_history": "jobsub_history -G GROUP [--user USER] [--jobid ID] [--qdate-ge DATE]",
-    "jobsub_fetchlog": "jobsub_fetchlog -G GROUP --jobid ID [--dest-dir DIR] | --list",
-    "jobsub_status": "jobsub_status -G GROUP --sites",
-    "jobsub_prio": "jobsub_prio -G GROUP --jobid IDS --prio N",
-    "jobsub_preload": "jobsub_preload -G GROUP file://TARBALL",
-    "jobsub_probe_url": "jobsub_probe_url -G GROUP --endpoint PATH",
-}
-
-# The exit status of the legacy client's own checks (missing required arguments, a job id
-# without its schedd or malformed, a bad date: `sys.exit(message)` or `sys.exit(1)` in
-# client/jobsub_q, jobsub_rm, ..., jobsubClient.py jid_callback/check_id/date_callback).
-# What optparse itself rejected (unknown option, missing value) exited 2 everywhere. The
-# 1.3-only tools (prio, preload, probe_url) keep 2 for both.
-CHECK_STATUS = dict.fromkeys(("jobsub_q", "jobsub_rm", "jobsub_hold", "jobsub_release",
-                              "jobsub_history", "jobsub_fetchlog", "jobsub_status",
-                              "jobsub_submit", "jobsub_submit_dag"), 1)
 
 
 def is_job_id(text: str) -> bool:
@@ -126,7 +102,7 @@ def _re_word(char: str) -> bool:
 def help_text(command: str) -> str:
     """--help, derived from the option table."""
     lines = [
-        f"usage: {USAGE[command]}",
+        f"usage: {COMMANDS[command].usage}",
         "",
         f"Legacy jobsub_client {command} on jobsub_lite (jobsub-compat). Legacy options,",
         "quoting and environment are accepted; each is passed, rewritten, emulated, dropped",
@@ -165,7 +141,8 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
               ) -> Plan:
     """A Plan for a locally parsed command: help and version first, then the rows'
     generic fates (refuse, drop), then `body` for the rest; usage errors end the plan
-    with the legacy status (UsageError.status, else CHECK_STATUS; `refusal_status` for a
+    with the legacy status (UsageError.status, else the registry's check_status;
+    `refusal_status` for a
     refused row). `backend_path` starts the jobsub_lite argv that `body` completes."""
     plan = Plan(command)
     plan.backend_argv = [backend_path or command]
@@ -200,7 +177,7 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
                                  f"'{item.values[0]}'", status=2)  # optparse's type='int'
             if row.fate == Fate.REFUSE:
                 raise UsageError(f"{item.seen} {row.reason}. {row.fix}", row.code,
-                                 refusal_status)  # None: CHECK_STATUS
+                                 refusal_status)  # None: the registry's check_status
             if row.fate == Fate.DROP:
                 plan.warn(row.code or "", f"{item.seen} {row.reason}; dropped. {row.fix}")
                 parsed.items.remove(item)
@@ -214,7 +191,8 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
         plan.error, plan.exit_code, plan.backend_argv = one_line(str(exc)), 1, []
     except UsageError as exc:
         plan.error = one_line(str(exc) if exc.code is None else f"[{exc.code}] {exc}")
-        plan.exit_code = exc.status if exc.status is not None else CHECK_STATUS.get(command, 2)
+        plan.exit_code = exc.status if exc.status is not None else \
+            COMMANDS[command].check_status
         plan.backend_argv = []
     return plan
 

@@ -10,6 +10,11 @@ token file, and every file voms-proxy-init made (it keeps their list in
 `$XDG_STATE_HOME/jobsub_compat/voms-proxy-init.json`), and nothing else. Each parses its
 legacy options; an unknown option is a usage error (exit 2).
 
+They run as every drop-in runs (dropin.run: strict mode, silence, the migration log):
+translate() parses the call and says what it will do (its warnings, an answer printed, or
+a "local" Plan), and answer() does what needs doing then (voms-proxy-init gets the
+token, voms-proxy-destroy removes files).
+
 htgettoken runs through backend.capture (argv list, stdin closed, output captured), so
 it can never wait for a browser login: OIDC is off (`--nooidc`) and a failure names the
 next step (kinit, managed tokens) at once.
@@ -24,27 +29,18 @@ import sys
 import time
 
 from .. import __version__, backend, config, proxies, tokens, userfiles
-from ..warnings import CompatWarning, RuntimeFailure, UsageError
+from ..plan import Plan, one_line
+from ..warnings import RuntimeFailure, UsageError
+from . import COMMANDS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Callable
 
 DEFAULT_VAULT = "htvaultprod.fnal.gov"
 HTGETTOKEN_TIMEOUT = 120  # seconds; Kerberos or a vault token answers in a few
 OWN_VOS = ("dune", "lsst", "des", "fermilab")  # VOs of their own; the rest sit in fermilab
-USAGE = {
-    "kx509": "kx509 [-d] [-q] [-s SERVER] [-o FILE]",
-    "cigetcert": "cigetcert [-i INSTITUTION] [-n] [-s SERVER] [-o FILE] [--proxyhours N] "
-                 "[--minhours N]",
-    "voms-proxy-init": "voms-proxy-init -voms VO:/VO[/EXPERIMENT][/Role=ROLE] [-rfc] "
-                       "[-noregen] [-valid H:M] [-q]",
-    "voms-proxy-info": "voms-proxy-info [-file FILE] [-all | -fqan | -vo | -path | -identity | "
-                       "-subject | -issuer | -type | -timeleft | -actimeleft] "
-                       "[-exists [-valid H:M] [-hours H]] [-acexists VO]",
-    "voms-proxy-destroy": "voms-proxy-destroy [-file FILE] [-dry] [-q]",
-}
-
 # voms-clients options (C++ voms-proxy-*): name -> takes a value.
 INIT_OPTIONS = {
     "help": False, "usage": False, "version": False, "debug": False, "q": False,
@@ -73,31 +69,6 @@ DESTROY_OPTIONS = {
 LIFETIME = {"valid", "hours", "vomslife"}
 INFO_NO_EQUIVALENT = {"chain", "text", "strength", "serial", "targets", "included-file", "bits",
                       "conf"}
-
-
-class Run:
-    """One call: its tool, environment and the warnings it prints (silence honoured)."""
-
-    __slots__ = ("tool", "environ", "warnings")
-
-    def __init__(self, tool: str, environ: Mapping[str, str]) -> None:
-        self.tool, self.environ = tool, environ
-        self.warnings: list[CompatWarning] = []
-
-    def warn(self, code: str, message: str) -> None:
-        self.warnings.append(CompatWarning(code, message.replace("\n", " ")))
-
-    def flush(self) -> None:
-        try:
-            silence = config.settings(self.environ)["silence"].value
-        except RuntimeFailure:  # an unreadable config file: the error says so; warn all
-            silence = ""
-        silenced = {c.strip() for c in silence.split(",") if c.strip()}
-        for warning in self.warnings:
-            if "all" not in silenced and warning.code not in silenced:
-                sys.stderr.write(warning.line(self.tool) + "\n")
-        self.warnings.clear()
-        sys.stderr.flush()
 
 
 def voms_options(argv: list[str], spec: Mapping[str, bool]) -> list[tuple[str, str | None]]:
@@ -131,15 +102,27 @@ def _names(options: list[tuple[str, str | None]]) -> set[str]:
     return {name for name, _ in options}
 
 
-def _version(tool: str) -> int:
-    print(f"{tool} (jobsub-compat {__version__}: legacy X.509 command on bearer tokens)")
-    return 0
+def _print(plan: Plan, text: str) -> None:
+    plan.action, plan.text = "print", text
 
 
-def _usage(tool: str) -> int:
-    print(f"usage: {USAGE[tool]}")
-    print(f"jobsub-compat drop-in: {tokens.CODES[_CODE[tool]]}")
-    return 0
+def _version(plan: Plan) -> None:
+    _print(plan, f"{plan.command} (jobsub-compat {__version__}: legacy X.509 command on "
+           "bearer tokens)\n")
+
+
+def _usage(plan: Plan) -> None:
+    _print(plan, f"usage: {COMMANDS[plan.command].usage}\n"
+           f"jobsub-compat drop-in: {tokens.CODES[_CODE[plan.command]]}\n")
+
+
+def _words(words: list[str]) -> str:
+    """Words as one details value (NUL cannot be in an argv word or a path)."""
+    return "\0".join(words)
+
+
+def _unwords(value: str) -> list[str]:
+    return value.split("\0") if value else []
 
 
 def _terminal() -> bool:
@@ -211,7 +194,7 @@ def _timeleft(seconds: float) -> str:
 # -- kx509 and cigetcert ----------------------------------------------------------------
 
 
-def run_kx509(run: Run, argv: list[str]) -> int:
+def plan_kx509(plan: Plan, argv: list[str], environ: Mapping[str, str]) -> None:
     try:
         options, rest = getopt.getopt(argv, "dqhs:o:k:")
     except getopt.GetoptError as exc:
@@ -219,13 +202,13 @@ def run_kx509(run: Run, argv: list[str]) -> int:
     if rest:
         raise UsageError(f"unexpected argument {rest[0]!r}")
     if any(name == "-h" for name, _ in options):
-        return _usage(run.tool)
+        return _usage(plan)
     out = next((value for name, value in options if name == "-o"), None)
     where = f" (no certificate is written to {out})" if out else ""
-    run.warn(tokens.KX509, f"KCA certificates are retired; jobsub_lite uses tokens, which "
-             f"htgettoken (and voms-proxy-init here) get with your Kerberos ticket{where}. "
-             "Replace kx509 with htgettoken -a htvaultprod.fnal.gov -i <experiment>")
-    return 0
+    plan.warn(tokens.KX509, f"KCA certificates are retired; jobsub_lite uses tokens, which "
+              f"htgettoken (and voms-proxy-init here) get with your Kerberos ticket{where}. "
+              "Replace kx509 with htgettoken -a htvaultprod.fnal.gov -i <experiment>")
+    _print(plan, "")
 
 
 CIGETCERT_LONG = [
@@ -237,7 +220,7 @@ CIGETCERT_LONG = [
 ]
 
 
-def run_cigetcert(run: Run, argv: list[str]) -> int:
+def plan_cigetcert(plan: Plan, argv: list[str], environ: Mapping[str, str]) -> None:
     try:
         options, rest = getopt.getopt(argv, "hvdqs:i:knp:u:o:", CIGETCERT_LONG)
     except getopt.GetoptError as exc:
@@ -246,15 +229,15 @@ def run_cigetcert(run: Run, argv: list[str]) -> int:
         raise UsageError(f"unexpected argument {rest[0]!r}")
     names = {name for name, _ in options}
     if names & {"-h", "--help"}:
-        return _usage(run.tool)
+        return _usage(plan)
     if "--version" in names:
-        return _version(run.tool)
+        return _version(plan)
     out = next((value for name, value in options if name in ("-o", "--out")), None)
     where = f" (nothing is written to {out})" if out else ""
-    run.warn(tokens.CIGETCERT, "jobsub_lite uses tokens, so no CILogon certificate is "
-             f"fetched{where}; replace cigetcert with htgettoken -a htvaultprod.fnal.gov "
-             "-i <experiment>")
-    return 0
+    plan.warn(tokens.CIGETCERT, "jobsub_lite uses tokens, so no CILogon certificate is "
+              f"fetched{where}; replace cigetcert with htgettoken -a htvaultprod.fnal.gov "
+              "-i <experiment>")
+    _print(plan, "")
 
 
 # -- voms-proxy-init --------------------------------------------------------------------
@@ -334,13 +317,13 @@ def _next_step(fqan: Fqan, status: int, output: str) -> str:
             f"managed tokens ({manual} --nooidc --nokerberos --credkey=<principal>)")
 
 
-def run_voms_proxy_init(run: Run, argv: list[str]) -> int:
+def plan_voms_proxy_init(plan: Plan, argv: list[str], environ: Mapping[str, str]) -> None:
     options = voms_options(argv, INIT_OPTIONS)
     names = _names(options)
     if names & {"help", "usage"}:
-        return _usage(run.tool)
+        return _usage(plan)
     if "version" in names:
-        return _version(run.tool)
+        return _version(plan)
     if "list" in names:
         raise UsageError("-list has no token equivalent; htdecodetoken shows a token's groups "
                          "and scopes")
@@ -352,26 +335,39 @@ def run_voms_proxy_init(run: Run, argv: list[str]) -> int:
     fqan = parse_fqan(vomses[0])
     quiet = bool(names & {"q", "quiet"}) and "debug" not in names
     if len(vomses) > 1:
-        run.warn(tokens.EXTRA_VOMS, f"several -voms options; a token is for one experiment "
-                 f"and role, so only -voms {vomses[0]} is used")
+        plan.warn(tokens.EXTRA_VOMS, f"several -voms options; a token is for one experiment "
+                  f"and role, so only -voms {vomses[0]} is used")
     lifetime = sorted(f"-{n}" for n in names & LIFETIME)
     if lifetime:
-        run.warn(tokens.LIFETIME_OPTION, f"{', '.join(lifetime)} ignored: the issuer fixes a "
-                 "token's lifetime (about 3 h); jobsub_lite renews tokens itself")
+        plan.warn(tokens.LIFETIME_OPTION, f"{', '.join(lifetime)} ignored: the issuer fixes a "
+                  "token's lifetime (about 3 h); jobsub_lite renews tokens itself")
     x509_only = sorted(f"-{n}" for n in names - LIFETIME - {"voms", "q", "quiet", "debug"})
     if x509_only:
-        run.warn(tokens.X509_ONLY_OPTION, f"{', '.join(x509_only)} ignored: no X.509 proxy is "
-                 "made, a token is")
-    environ = run.environ
+        plan.warn(tokens.X509_ONLY_OPTION, f"{', '.join(x509_only)} ignored: no X.509 proxy "
+                  "is made, a token is")
     named = environ.get("BEARER_TOKEN_FILE", "")
     role_name = fqan.role or tokens.DEFAULT_ROLE
     outfile = named or tokens.lite_default_path(fqan.experiment, role_name, environ)
     command = htgettoken_argv(fqan, outfile, environ)
-    if "debug" in names:
-        sys.stderr.write(f"{run.tool}: running {shlex.join(command)}\n")
-    run.warn(tokens.VOMS_PROXY_INIT, f"VOMS proxies are replaced by tokens: getting the token "
-             f"for -voms {vomses[0]} with {shlex.join(command[:-2])} into {outfile}")
-    run.flush()
+    plan.warn(tokens.VOMS_PROXY_INIT, f"VOMS proxies are replaced by tokens: getting the "
+              f"token for -voms {vomses[0]} with {shlex.join(command[:-2])} into {outfile}")
+    plan.action = "local"
+    plan.details = {"htgettoken": _words(command), "outfile": outfile, "voms": vomses[0],
+                    "named": "yes" if named else "", "experiment": fqan.experiment,
+                    "role": fqan.role or "", "quiet": "yes" if quiet else "",
+                    "debug": "yes" if "debug" in names else ""}
+
+
+def answer_voms_proxy_init(plan: Plan, environ: Mapping[str, str],
+                           flush: Callable[[], None]) -> int:
+    """htgettoken, the token checked, stored where WLCG tools look, noted for
+    voms-proxy-destroy; then the legacy lines."""
+    details = plan.details
+    command, outfile, voms = _unwords(details["htgettoken"]), details["outfile"], details["voms"]
+    fqan = Fqan("", details["experiment"], details["role"] or None)
+    role_name = fqan.role or tokens.DEFAULT_ROLE
+    if details["debug"]:
+        sys.stderr.write(f"{plan.command}: running {shlex.join(command)}\n")
     status, output = backend.capture(command, environ, timeout=HTGETTOKEN_TIMEOUT)
     if status != 0:
         raise RuntimeFailure(_next_step(fqan, status, output))
@@ -390,29 +386,29 @@ def run_voms_proxy_init(run: Run, argv: list[str]) -> int:
                 or not tokens.same(pair[1], role_name):
             got = f"group {pair[0]} role {pair[1]}" if pair else "no usable wlcg.groups"
             raise RuntimeFailure(f"htgettoken returned a token with {got} for -voms "
-                                 f"{vomses[0]} (group {fqan.experiment} role {role_name}); "
+                                 f"{voms} (group {fqan.experiment} role {role_name}); "
                                  "check the vault issuer and role, or HTGETTOKENOPTS")
         left = tokens.seconds_left(payload)
         expiry = time.time() + left if left is not None else expiry
     copies = [outfile]
-    if not named:  # WLCG tools and voms-proxy-info find it at discovery's default
+    if not details["named"]:  # WLCG tools and voms-proxy-info find it at discovery's default
         default = tokens.wlcg_default_path(environ)
         try:
             _write_token(default, token)
             copies.append(default)
         except OSError as exc:
-            run.warn(tokens.VOMS_PROXY_INIT, f"could not also store the token in {default} "
-                     f"({exc.strerror}); WLCG tools will not find it there")
+            plan.warn(tokens.VOMS_PROXY_INIT, f"could not also store the token in {default} "
+                      f"({exc.strerror}); WLCG tools will not find it there")
     try:
         _store_made(environ, made(environ) + copies)
     except OSError as exc:
-        run.warn(tokens.VOMS_PROXY_INIT, f"could not note {', '.join(copies)} for "
-                 f"voms-proxy-destroy ({exc.strerror}); remove them yourself when done")
+        plan.warn(tokens.VOMS_PROXY_INIT, f"could not note {', '.join(copies)} for "
+                  f"voms-proxy-destroy ({exc.strerror}); remove them yourself when done")
     if environ.get("BEARER_TOKEN", "").strip():
-        run.warn(tokens.BEARER_TOKEN_SHADOWS, "BEARER_TOKEN is set and hides the new token "
-                 "from WLCG tools and voms-proxy-info; unset BEARER_TOKEN")
-    run.flush()
-    if not quiet:
+        plan.warn(tokens.BEARER_TOKEN_SHADOWS, "BEARER_TOKEN is set and hides the new token "
+                  "from WLCG tools and voms-proxy-info; unset BEARER_TOKEN")
+    flush()
+    if not details["quiet"]:
         print(f"Created proxy in {' and '.join(copies)}.")
         print()
         until = time.strftime("%a %b %d %H:%M:%S %Z %Y", time.localtime(expiry))
@@ -476,8 +472,7 @@ def proxy_view(proxy: proxies.Proxy) -> View:
                 proxy.ac_not_after, proxy.uri)
 
 
-def _view_for(run: Run, file: str | None) -> View | None:
-    environ = run.environ
+def _view_for(plan: Plan, file: str | None, environ: Mapping[str, str]) -> View | None:
     if file:
         proxy = proxies.load(file)
         if proxy is not None:
@@ -488,8 +483,8 @@ def _view_for(run: Run, file: str | None) -> View | None:
     found = tokens.discover(environ)
     if found is not None:
         if file:
-            run.warn(tokens.VOMS_PROXY_INFO, f"-file {file} is neither a proxy nor a token; "
-                     f"answering from the token in {found.path or 'BEARER_TOKEN'}")
+            plan.warn(tokens.VOMS_PROXY_INFO, f"-file {file} is neither a proxy nor a token; "
+                      f"answering from the token in {found.path or 'BEARER_TOKEN'}")
         return token_view(found, environ)
     proxy = proxies.find(environ)
     return proxy_view(proxy) if proxy is not None else None
@@ -506,14 +501,16 @@ def _hours_minutes(value: str) -> int:
     return total
 
 
-def run_voms_proxy_info(run: Run, argv: list[str]) -> int:
+def plan_voms_proxy_info(plan: Plan, argv: list[str], environ: Mapping[str, str]) -> None:
+    """The answer, read now: the lines printed and the legacy status ("local" when there
+    is nothing to answer from)."""
     options = voms_options(argv, INFO_OPTIONS)
     names = _names(options)
     values = {name: value for name, value in options}
     if names & {"help", "usage"}:
-        return _usage(run.tool)
+        return _usage(plan)
     if "version" in names:
-        return _version(run.tool)
+        return _version(plan)
     needed = 0
     if "valid" in values:
         needed = _hours_minutes(values["valid"] or "")
@@ -524,17 +521,15 @@ def run_voms_proxy_info(run: Run, argv: list[str]) -> int:
             raise UsageError(f"-hours {values['hours']!r} is not a number") from None
     ignored = sorted(f"-{n}" for n in names & INFO_NO_EQUIVALENT)
     if ignored:
-        run.warn(tokens.X509_ONLY_OPTION, f"{', '.join(ignored)} ignored: a token has no "
-                 "such X.509 property")
-    view = _view_for(run, values.get("file"))
+        plan.warn(tokens.X509_ONLY_OPTION, f"{', '.join(ignored)} ignored: a token has no "
+                  "such X.509 property")
+    view = _view_for(plan, values.get("file"), environ)
     if view is None:
-        run.flush()
-        sys.stderr.write("Couldn't find a valid proxy.\n")
-        return 1
+        plan.action = "local"  # answer_voms_proxy_info says so
+        return None
     if view.kind == "token":
-        run.warn(tokens.VOMS_PROXY_INFO, f"answering from the bearer token "
-                 f"{view.path or '(BEARER_TOKEN)'}: VOMS proxies are replaced by tokens")
-    run.flush()
+        plan.warn(tokens.VOMS_PROXY_INFO, f"answering from the bearer token "
+                  f"{view.path or '(BEARER_TOKEN)'}: VOMS proxies are replaced by tokens")
     now = time.time()
     left = max(0, int(view.not_after - now))
     ac_left = max(0, int((view.ac_not_after or 0) - now))
@@ -577,9 +572,16 @@ def run_voms_proxy_info(run: Run, argv: list[str]) -> int:
     wanted_vo = values.get("acexists")
     if wanted_vo is not None and wanted_vo != view.vo:
         ok = False
-    if out:
-        sys.stdout.write("\n".join(out) + "\n")
-    return 0 if ok else 1
+    _print(plan, "".join(line + "\n" for line in out))
+    plan.exit_code = 0 if ok else 1
+    return None
+
+
+def answer_voms_proxy_info(plan: Plan, environ: Mapping[str, str],
+                           flush: Callable[[], None]) -> int:
+    """No token and no proxy to answer from: the legacy line, exit 1."""
+    sys.stderr.write("Couldn't find a valid proxy.\n")
+    return 1
 
 
 # -- voms-proxy-destroy -----------------------------------------------------------------
@@ -595,17 +597,16 @@ def _removable(path: str) -> bool:
     return info.st_uid == os.geteuid() and bool(info.st_mode & 0o200)
 
 
-def run_voms_proxy_destroy(run: Run, argv: list[str]) -> int:
+def plan_voms_proxy_destroy(plan: Plan, argv: list[str], environ: Mapping[str, str]) -> None:
+    """What would be removed: -file, else the proxy, the token file discovery finds and
+    every file voms-proxy-init made; read-only or foreign files are left alone."""
     options = voms_options(argv, DESTROY_OPTIONS)
     names = _names(options)
     values = {name: value for name, value in options}
     if names & {"help", "usage"}:
-        return _usage(run.tool)
+        return _usage(plan)
     if "version" in names:
-        return _version(run.tool)
-    quiet = bool(names & {"q", "quiet"})
-    dry = bool(names & {"dry", "dryrun"})
-    environ = run.environ
+        return _version(plan)
     targets: list[str] = []
     if values.get("file"):
         targets.append(str(values["file"]))
@@ -620,15 +621,23 @@ def run_voms_proxy_destroy(run: Run, argv: list[str]) -> int:
     kept = [t for t in targets if os.path.exists(t) and not _removable(t)]
     targets = [t for t in targets if _removable(t)]
     for path in kept:
-        run.warn(tokens.VOMS_PROXY_DESTROY, f"{path} is read-only or not yours (a managed "
-                 "credential?); left alone")
+        plan.warn(tokens.VOMS_PROXY_DESTROY, f"{path} is read-only or not yours (a managed "
+                  "credential?); left alone")
     if environ.get("BEARER_TOKEN", "").strip():
-        run.warn(tokens.BEARER_TOKEN_SHADOWS, "BEARER_TOKEN is set and still holds a token; "
-                 "unset BEARER_TOKEN as well")
+        plan.warn(tokens.BEARER_TOKEN_SHADOWS, "BEARER_TOKEN is set and still holds a token; "
+                  "unset BEARER_TOKEN as well")
     if targets:
-        run.warn(tokens.VOMS_PROXY_DESTROY, f"removing {', '.join(targets)} (tokens replace "
-                 "VOMS proxies; the vault token is kept, so htgettoken needs no new login)")
-    run.flush()
+        plan.warn(tokens.VOMS_PROXY_DESTROY, f"removing {', '.join(targets)} (tokens replace "
+                  "VOMS proxies; the vault token is kept, so htgettoken needs no new login)")
+    plan.action = "local"
+    plan.details = {"targets": _words(targets), "quiet": "yes" if names & {"q", "quiet"} else "",
+                    "dry": "yes" if names & {"dry", "dryrun"} else ""}
+
+
+def answer_voms_proxy_destroy(plan: Plan, environ: Mapping[str, str],
+                              flush: Callable[[], None]) -> int:
+    targets = _unwords(plan.details["targets"])
+    quiet, dry = plan.details["quiet"], plan.details["dry"]
     if not targets:
         if not quiet:
             sys.stderr.write("\nProxy file doesn't exist or has bad permissions\n\n")
@@ -655,49 +664,29 @@ def run_voms_proxy_destroy(run: Run, argv: list[str]) -> int:
 _CODE = {"kx509": tokens.KX509, "cigetcert": tokens.CIGETCERT,
          "voms-proxy-init": tokens.VOMS_PROXY_INIT, "voms-proxy-info": tokens.VOMS_PROXY_INFO,
          "voms-proxy-destroy": tokens.VOMS_PROXY_DESTROY}
-_HANDLERS = {"kx509": run_kx509, "cigetcert": run_cigetcert,
-             "voms-proxy-init": run_voms_proxy_init, "voms-proxy-info": run_voms_proxy_info,
-             "voms-proxy-destroy": run_voms_proxy_destroy}
-TOOLS = tuple(_HANDLERS)
+_PLANS: dict[str, Callable[[Plan, list[str], Mapping[str, str]], None]] = {
+    "kx509": plan_kx509, "cigetcert": plan_cigetcert, "voms-proxy-init": plan_voms_proxy_init,
+    "voms-proxy-info": plan_voms_proxy_info, "voms-proxy-destroy": plan_voms_proxy_destroy}
+_ANSWERS: dict[str, Callable[[Plan, Mapping[str, str], Callable[[], None]], int]] = {
+    "voms-proxy-init": answer_voms_proxy_init, "voms-proxy-info": answer_voms_proxy_info,
+    "voms-proxy-destroy": answer_voms_proxy_destroy}
+TOOLS = tuple(_PLANS)
 
 
-def main(tool: str, argv: list[str] | None = None,
-         environ: Mapping[str, str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    run = Run(tool, os.environ if environ is None else environ)
+def translate(argv: list[str], environ: Mapping[str, str], lite_version: str | None = None,
+              backend_path: str | None = None, command: str = "kx509") -> Plan:
+    """The Plan of one call of the credential drop-in `command`: a usage error (exit 2),
+    no credential to be had (exit 1), an answer printed, or a "local" Plan for answer()."""
+    plan = Plan(command)
     try:
-        status = _HANDLERS[tool](run, argv)
+        _PLANS[command](plan, argv, environ)
     except UsageError as exc:
-        run.flush()
-        sys.stderr.write(f"{exc.line(tool)}; usage: {USAGE[tool]}\n")
-        return 2
+        plan.error, plan.exit_code = one_line(f"{exc}; usage: {COMMANDS[command].usage}"), 2
     except RuntimeFailure as exc:
-        run.flush()
-        sys.stderr.write(exc.line(tool) + "\n")
-        return 1
-    run.flush()
-    return status
+        plan.error, plan.exit_code = one_line(str(exc)), 1
+    return plan
 
 
-def main_kx509(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    return main("kx509", argv, environ)
-
-
-def main_cigetcert(argv: list[str] | None = None,
-                   environ: Mapping[str, str] | None = None) -> int:
-    return main("cigetcert", argv, environ)
-
-
-def main_voms_proxy_init(argv: list[str] | None = None,
-                         environ: Mapping[str, str] | None = None) -> int:
-    return main("voms-proxy-init", argv, environ)
-
-
-def main_voms_proxy_info(argv: list[str] | None = None,
-                         environ: Mapping[str, str] | None = None) -> int:
-    return main("voms-proxy-info", argv, environ)
-
-
-def main_voms_proxy_destroy(argv: list[str] | None = None,
-                            environ: Mapping[str, str] | None = None) -> int:
-    return main("voms-proxy-destroy", argv, environ)
+def answer(plan: Plan, environ: Mapping[str, str], flush: Callable[[], None]) -> int:
+    """What a "local" Plan of a credential drop-in does (dropin.run calls it)."""
+    return _ANSWERS[plan.command](plan, environ, flush)

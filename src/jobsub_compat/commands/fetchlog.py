@@ -24,6 +24,7 @@ from . import common
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Callable
 
 COMMAND = "jobsub_fetchlog"
 
@@ -41,7 +42,7 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
                 [environ.get("USER", "")])[-1]
         if not user:
             raise UsageError("--list needs --user USER (or $USER)")
-        plan.mode = "list"
+        plan.action, plan.mode = "local", "list"
         plan.details.update(group=group or "", user=user)
         item = next(i for i in parsed.items if i.row.key == "list")
         plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
@@ -75,8 +76,9 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
 
 
 def translate(argv: list[str], environ: Mapping[str, str],
-              lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
-    return common.translate(COMMAND, argv, environ, _body, backend_path=backend_path)
+              lite_version: str | None = None, backend_path: str = COMMAND,
+              command: str = COMMAND) -> Plan:
+    return common.translate(command, argv, environ, _body, backend_path=backend_path)
 
 
 class FetchOutput:
@@ -144,8 +146,9 @@ def repack_zip(tgz: str, target: str, job: str) -> None:
             os.remove(part)
 
 
-def list_sandboxes(plan: Plan, environ: Mapping[str, str]) -> int:
-    """`--list`: the user's jobs of the group (queued and finished), per schedd."""
+def list_sandboxes(plan: Plan, environ: Mapping[str, str], flush: Callable[[], None]) -> int:
+    """`--list` (the drop-in answers it: dropin.run): the user's jobs of the group (queued
+    and finished), per schedd, from jobsub_q and jobsub_history."""
     from .. import qformat
 
     group, user = plan.details["group"], plan.details["user"]
@@ -170,19 +173,6 @@ def list_sandboxes(plan: Plan, environ: Mapping[str, str]) -> int:
         for job, created in sorted(set(found[schedd])):
             print(f"{job}   {time.ctime(created)}")
     return 0
-
-
-def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    from .. import dropin
-
-    args = sys.argv[1:] if argv is None else list(argv)
-    env = os.environ if environ is None else environ
-    plan = translate(args, env)
-    if plan.mode == "list" and env.get("JOBSUB_COMPAT_DRY_RUN") != "1":
-        for warning in plan.warnings:
-            print(warning.line(COMMAND), file=sys.stderr)
-        return list_sandboxes(plan, env)
-    return dropin.run(COMMAND, translate, FetchOutput, args, env)
 
 
 def facts() -> tuple[common.Fact, ...]:

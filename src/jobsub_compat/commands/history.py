@@ -83,8 +83,9 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
 
 
 def translate(argv: list[str], environ: Mapping[str, str],
-              lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
-    return common.translate(COMMAND, argv, environ, _body, backend_path=backend_path)
+              lite_version: str | None = None, backend_path: str = COMMAND,
+              command: str = COMMAND) -> Plan:
+    return common.translate(command, argv, environ, _body, backend_path=backend_path)
 
 
 class HistoryOutput(QOutput):
@@ -92,13 +93,6 @@ class HistoryOutput(QOutput):
         from .. import qformat
 
         return qformat.format_history(jobs)
-
-
-def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    from ..dropin import run
-
-    return run(COMMAND, translate, HistoryOutput, argv, environ)
-
 
 
 def facts() -> tuple[common.Fact, ...]:

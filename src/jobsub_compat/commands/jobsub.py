@@ -5,7 +5,6 @@ the legacy message."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
@@ -13,9 +12,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 COMMAND = "jobsub"
-# jobsub_lite 1.12's subcommands and the drop-in module that answers each.
-SUBCOMMANDS = {"submit": "submit", "submit_dag": "submit_dag", "q": "q", "rm": "rm",
-               "hold": "hold", "release": "release", "fetchlog": "fetchlog"}
+# jobsub_lite 1.12's subcommands: `jobsub X ...` is the drop-in jobsub_X.
+SUBCOMMANDS = ("submit", "submit_dag", "q", "rm", "hold", "release", "fetchlog")
 MESSAGE = """\
 jobsub has been replaced by these tools; run any of them with --help:
   jobsub_submit, jobsub_submit_dag, jobsub_q, jobsub_rm, jobsub_hold, jobsub_release,
@@ -27,8 +25,8 @@ jobsub has been replaced by these tools; run any of them with --help:
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if args and args[0] in SUBCOMMANDS:
-        module = importlib.import_module(f"{__package__}.{SUBCOMMANDS[args[0]]}")
-        status: int = module.main(args[1:], environ)
-        return status
+        from ..dropin import run
+
+        return run(f"jobsub_{args[0]}", args[1:], environ)
     sys.stdout.write(MESSAGE)
     return 0

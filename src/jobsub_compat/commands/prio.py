@@ -8,7 +8,6 @@ uses for the jobsub_lite schedds.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 from .. import legacy, site_packages
@@ -20,7 +19,7 @@ from . import common
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any
+    from typing import Any, Callable
 
 
 COMMAND = "jobsub_prio"
@@ -43,13 +42,14 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
         raise UsageError(f"--prio {value}: give a whole number") from None
     if prios:
         plan.warn(prios[-1].row.code or "", f"{prios[-1].seen} {prios[-1].row.reason}.")
-    plan.action = "prio"
+    plan.action = "local"  # set_priority answers it
     plan.details = {"jobs": ",".join(ids), "prio": value}
 
 
 def translate(argv: list[str], environ: Mapping[str, str],
-              lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
-    return common.translate(COMMAND, argv, environ, _body)
+              lite_version: str | None = None, backend_path: str = COMMAND,
+              command: str = COMMAND) -> Plan:
+    return common.translate(command, argv, environ, _body)
 
 
 def _bindings() -> Any:
@@ -62,7 +62,8 @@ def _bindings() -> Any:
     return None
 
 
-def set_priority(plan: Plan) -> int:
+def set_priority(plan: Plan, environ: Mapping[str, str], flush: Callable[[], None]) -> int:
+    """Each job's JobPrio, on its schedd (dropin.run calls this for the "local" Plan)."""
     htcondor = _bindings()
     if htcondor is None:
         print(f"{COMMAND}: error: the HTCondor Python bindings are not installed; run "
@@ -84,27 +85,3 @@ def set_priority(plan: Plan) -> int:
             continue
         print(f"Setting priority of job {job} to {prio}")
     return 1 if failed else 0
-
-
-def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    from .. import dropin
-
-    args = sys.argv[1:] if argv is None else list(argv)
-    env = os.environ if environ is None else environ
-    plan = translate(args, env)
-    if plan.action == "prio" and env.get("JOBSUB_COMPAT_DRY_RUN") != "1":
-        for warning in plan.warnings:
-            print(warning.line(COMMAND), file=sys.stderr)
-        return set_priority(plan)
-    return dropin.run(COMMAND, translate, _NoOutput, args, env, backend_command="jobsub_q")
-
-
-class _NoOutput:
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-
-    def line(self, text: str) -> str | None:
-        return text
-
-    def finish(self, status: int) -> int:
-        return status

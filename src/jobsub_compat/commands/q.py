@@ -147,8 +147,9 @@ def _group_from_token(plan: Plan, out: Words, environ: Mapping[str, str]) -> str
 
 
 def translate(argv: list[str], environ: Mapping[str, str],
-              lite_version: str | None = None, backend_path: str = COMMAND) -> Plan:
-    return common.translate(COMMAND, argv, environ, _body, backend_path=backend_path)
+              lite_version: str | None = None, backend_path: str = COMMAND,
+              command: str = COMMAND) -> Plan:
+    return common.translate(command, argv, environ, _body, backend_path=backend_path)
 
 
 class QOutput:
@@ -183,12 +184,6 @@ class QOutput:
             sys.stdout.write(self.render(qformat.parse_json_stream("".join(self.held))))
             sys.stdout.flush()
         return 1 if status == 0 and self.failed else status
-
-
-def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    from ..dropin import run
-
-    return run(COMMAND, translate, QOutput, argv, environ)
 
 
 def facts() -> tuple[common.Fact, ...]:

@@ -1,4 +1,4 @@
-"""jobsub_rm (and jobsub_hold, jobsub_release, which differ only in their words).
+"""jobsub_rm, jobsub_hold and jobsub_release, which differ only in their words (ACTIONS).
 
 Legacy: `-G` and one of `--jobid` (a comma list, each CLUSTER[.PROC]@SCHEDD), `--user`,
 `--constraint`; a line per target (`Removing job with jobid=ID`, `removing jobs owned by
@@ -155,9 +155,10 @@ def _bad_id(command: str, job: str, constraint: bool) -> UsageError | None:
 
 
 def translate(argv: list[str], environ: Mapping[str, str], lite_version: str | None = None,
-              backend_path: str = "jobsub_rm", command: str = "jobsub_rm") -> Plan:
+              backend_path: str | None = None, command: str = "jobsub_rm") -> Plan:
+    """The Plan of a jobsub_rm, jobsub_hold or jobsub_release (`command`) call."""
     return common.translate(command, argv, environ, translate_for(command),
-                            backend_path=backend_path)
+                            backend_path=backend_path or command)
 
 
 class ActionOutput:
@@ -197,22 +198,6 @@ class ActionOutput:
             targets = int(self.plan.details.get("targets", "1"))
             return 1 if self.failed or self.succeeded < targets else 0
         return 0 if self.succeeded else 1
-
-
-def run_command(command: str, argv: list[str] | None = None,
-                environ: Mapping[str, str] | None = None) -> int:
-    from ..dropin import run
-
-    def translate_command(argv: list[str], env: Mapping[str, str], version: str | None,
-                          path: str) -> Plan:
-        return translate(argv, env, version, path, command)
-
-    return run(command, translate_command, ActionOutput, argv, environ)
-
-
-def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    return run_command("jobsub_rm", argv, environ)
-
 
 
 def facts() -> tuple[common.Fact, ...]:

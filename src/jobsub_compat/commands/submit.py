@@ -18,7 +18,7 @@ from ..options import Fate
 from ..plan import Plan, one_line
 from ..rewrite import Words, note_grammar, spelling
 from ..warnings import UsageError
-from . import common
+from . import COMMANDS, common
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
@@ -317,7 +317,7 @@ def translate(argv: list[str], environ: Mapping[str, str],
         _translate(plan, argv, environ, lite_version, backend_path)
     except UsageError as exc:
         plan.error = one_line(str(exc) if exc.code is None else f"[{exc.code}] {exc}")
-        plan.exit_code = exc.status or common.CHECK_STATUS[command]
+        plan.exit_code = exc.status or COMMANDS[command].check_status
     return plan
 
 
@@ -344,7 +344,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
         return
     if any(row.key == "manual" and set(row.legacy) & set(head)
            for row in options.TABLES[plan.command]):
-        from ..dagfile import MANUAL
+        from .dagfile import MANUAL
 
         plan.action, plan.text = "print", MANUAL
         return
@@ -607,12 +607,6 @@ class SubmitOutput:
                          "no job id, so the submission failed (see its messages above); exit 1 "
                          "as the legacy client did\n")
         return 1
-
-
-def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    from ..dropin import run
-
-    return run(COMMAND, translate, SubmitOutput, argv, environ)
 
 
 def facts() -> tuple[common.Fact, ...]:

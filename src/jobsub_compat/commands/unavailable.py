@@ -24,7 +24,10 @@ INSTEAD = {
 }
 
 
-def translate_for(command: str, argv: list[str], environ: Mapping[str, str]) -> Plan:
+def translate(argv: list[str], environ: Mapping[str, str], lite_version: str | None = None,
+              backend_path: str | None = None, command: str = "jobsub_status") -> Plan:
+    """The Plan of a jobsub_status, jobsub_preload or jobsub_probe_url (`command`) call:
+    help, version, a usage error, or the line naming what to use instead."""
     def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
              env: Mapping[str, str]) -> None:
         if command == "jobsub_status":  # without --sites the legacy tool did nothing
@@ -32,16 +35,3 @@ def translate_for(command: str, argv: list[str], environ: Mapping[str, str]) -> 
         raise common.Unavailable(INSTEAD[command])
 
     return common.translate(command, argv, environ, body, refusal_status=1)
-
-
-def run_command(command: str, argv: list[str] | None,
-                environ: Mapping[str, str] | None) -> int:
-    from ..dropin import run
-    from .submit import SubmitOutput
-
-    def translate(argv: list[str], env: Mapping[str, str], version: str | None,
-                  path: str) -> Plan:
-        return translate_for(command, argv, env)
-
-    # --version names the jobsub_lite behind jobsub_submit; nothing else runs it.
-    return run(command, translate, SubmitOutput, argv, environ, backend_command="jobsub_submit")

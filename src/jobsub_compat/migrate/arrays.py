@@ -23,12 +23,14 @@ is what it was. Anything else that uses the variables (`${#CMD}`, `ssh host $CMD
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .bash import Assignment, Script
 from .core import Edit
-from .shell import ShellScan
-from .strings import Run, Strings, Unplaced, _Result
+
+if TYPE_CHECKING:  # strings.py calls convert(): the classes are only annotations here
+    from .shell import ShellScan
+    from .strings import Run, Strings, Unplaced, _Result
 
 _SAFE = re.compile(r"[\w@%+=:,./-]", re.ASCII)
 _MARK = 0xF7F0  # a private-use character marks where new words go

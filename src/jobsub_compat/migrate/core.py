@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import importlib
 import re
 import shlex
 from collections import Counter
@@ -13,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from .. import legacy, lite, options
+from .. import commands, legacy, lite, options
 from .. import warnings as w
 from ..plan import Plan
 from ..warnings import UsageError
@@ -102,23 +101,15 @@ ENV = ScriptEnvironment()
 
 # --- translation --------------------------------------------------------------------------------
 
-def _dropins() -> dict[str, str]:
-    from ..cli import DROPINS  # late: cli imports this module for its subcommand
-
-    return DROPINS
-
-
 def translate(command: str, argv: list[str]) -> Plan:
     """The drop-in's Plan for `command argv` (nothing is run, nothing is read but the
     files a translator reads itself)."""
     if command == "jobsub_submit_dag":
-        # The drop-in's first step; its DAG file is migrated on its own (dagfile).
+        # The drop-in's first step; its DAG file is migrated on its own (migrate/dag.py).
         from ..commands import submit
 
         return submit.translate(argv, ENV, LITE_VERSION, command, command=command)
-    module = importlib.import_module(f"..commands.{command[len('jobsub_'):]}", __package__)
-    plan: Plan = module.translate(argv, ENV, LITE_VERSION, command)
-    return plan
+    return commands.translator(command)(argv, ENV, LITE_VERSION, command)
 
 
 def _safe_translate(command: str, argv: list[str]) -> Plan:
@@ -148,7 +139,7 @@ def _why_not(command: str, argv: list[str], plan: Plan) -> _Why:
             return _SILENT
         return EMULATED, (f"{command}: the drop-in answers this call itself ({plan.action}); "
                           "jobsub_lite cannot. Rewrite it by hand.")
-    backend = _dropins().get(command, command)
+    backend = commands.DROPINS[command].backend
     if backend != command and command != "jobsub_submit_dag":
         return EMULATED, (f"jobsub_lite has no {command}; the drop-in emulates it. "
                           + " ".join(x.message for x in plan.warnings))
@@ -352,16 +343,35 @@ def _trial_codes(command: str, argv: list[str]) -> list[str]:
     return [c for c in _codes(plan) if c not in _INFORMATIONAL]
 
 
+# Programs that run their arguments as a command, and those that only print them.
+_RUNNERS = {"xargs", "ssh", "sudo", "su", "timeout", "watch", "parallel", "bash", "sh", "ksh",
+            "zsh", "eval", "srun", "env"}
+_MESSAGES = {"echo", "printf", ":", "print", "logger"}
+
+def _names(texts: list[str]) -> str:
+    unique = list(dict.fromkeys(texts))
+    shown = ", ".join(unique[:4])
+    return shown + (", ..." if len(unique) > 4 else "")
+
+
+def _non_literal(command: str, why: str, codes: list[str]) -> str:
+    text = f"{command}: {why}, known only at run time; not rewritten."
+    if codes:
+        text += (f" Its literal words still use {', '.join(codes)}: rewrite them by hand "
+                 f"(`jobsub-compat explain -- {command} ...` shows the translation).")
+    return text
+
+
 def _command_name(word: str) -> str | None:
     """The drop-in a command word names (`/path/jobsub_submit.py` -> jobsub_submit)."""
     name = word.rsplit("/", 1)[-1]
     if name.endswith(".py"):
         name = name[:-3]
-    return name if name in _dropins() else None
+    return name if name in commands.DROPINS else None
 
 
 def _mention_re() -> re.Pattern[str]:
-    names = "|".join(sorted((re.escape(n) for n in _dropins()), key=len, reverse=True))
+    names = "|".join(sorted((re.escape(n) for n in commands.DROPINS), key=len, reverse=True))
     return re.compile(r"(?:^|[;&|(`\n]|\$\()\s*(?:[\w./${}-]*/)?(?:" + names
                       + r")(?:\.py)?(?=[\s;&|)`]|$)")
 

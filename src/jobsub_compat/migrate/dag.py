@@ -5,10 +5,12 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tempfile
 from collections import Counter
+from collections.abc import Mapping
 
-from .. import dagfile, lite
+from .. import lite
+from ..commands import dagfile, submit
+from ..plan import Plan
 from ..warnings import UsageError
 from .core import (
     _INFORMATIONAL,
@@ -44,12 +46,14 @@ def _word_key(word: str) -> str:
     return lite.escape_layer(word).replace("://./", "://")
 
 
+def _job_line(argv: list[str], env: Mapping[str, str]) -> Plan:
+    return submit.translate(argv, env, LITE_VERSION, "jobsub")
+
+
 def _dag_translate(text: str, shown: str) -> dagfile.Translated:
-    with tempfile.TemporaryDirectory(prefix="jobsub_compat_migrate_") as directory:
-        path = os.path.join(directory, "file.dag")
-        with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
-            handle.write(text)
-        return dagfile.translate(path, shown, ENV, LITE_VERSION, _CWD, run_commands=False)
+    """The drop-in's translation of the file's text; its `<macros>` commands are not run
+    (a file with macros is not rewritten: DagScan.run)."""
+    return dagfile.translate(text, shown, ENV, _CWD, _job_line, None)
 
 
 def _dag_line(shown: str, message: str) -> tuple[int, str]:
@@ -72,7 +76,7 @@ class DagScan:
         work, text = self.work, self.work.text
         lines = text.splitlines(keepends=True)
         fence = next((n for n, raw in enumerate(lines, 1)
-                      if _FENCES.search(dagfile._COMMENT.sub("", raw))), None)
+                      if _FENCES.search(dagfile.COMMENT.sub("", raw))), None)
         if fence is not None:
             work.report(fence, DAG_FILE, "<macros>, <beginjob> and <finishjob> are unknown to "
                         "jobsub_lite and cannot be rewritten line by line; `jobsub-compat "
@@ -92,7 +96,7 @@ class DagScan:
             if code in _RUNTIME_CODES:
                 frozen.setdefault(number, (code, rest))
             applied.setdefault(number, []).append(code)
-        statements = [x for x in first.text.splitlines() if not dagfile._TAG.fullmatch(x)]
+        statements = [x for x in first.text.splitlines() if not dagfile.TAG.fullmatch(x)]
         new_lines: list[str] = []
         origin: list[int] = []  # new line index -> old line number
         changed: dict[int, int] = {}  # statement index -> index of its new line
@@ -108,7 +112,7 @@ class DagScan:
             body_raw = raw[:len(raw) - len(ending)]
             comment_at = body_raw.find("#")
             comment = body_raw[comment_at:] if comment_at >= 0 else ""
-            body = dagfile._COMMENT.sub("", body_raw).strip()
+            body = dagfile.COMMENT.sub("", body_raw).strip()
             indent = body_raw[:len(body_raw) - len(body_raw.lstrip())]
             if not body:
                 if depth and "jobsub" in comment:
@@ -118,7 +122,7 @@ class DagScan:
                                 "reword it.")
                 keep(raw, n)
                 continue
-            tag = dagfile._TAG.search(body)
+            tag = dagfile.TAG.search(body)
             if tag:
                 closing, name = tag.group(1) == "/", tag.group(2).lower()
                 depth += -1 if closing else 1
@@ -167,7 +171,7 @@ class DagScan:
             work.report(origin[number - 1], UNSTABLE, f"the rewritten DAG file would be "
                         f"refused ({message}); not rewritten.")
             return
-        again = [x for x in second.text.splitlines() if not dagfile._TAG.fullmatch(x)]
+        again = [x for x in second.text.splitlines() if not dagfile.TAG.fullmatch(x)]
         unstable = [origin[at] for index, at in changed.items()
                     if [_word_key(x) for x in new_lines[at].split()[1:]] !=
                     [_word_key(_relative_again(x)) for x in again[index].split()[1:]]]

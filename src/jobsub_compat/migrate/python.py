@@ -17,9 +17,11 @@ from .core import (
     FileWork,
     _command_name,
     _mention_re,
+    _names,
+    _non_literal,
     _trial_codes,
 )
-from .shell import _JOBID_TEXT, ShellScan, Source, Value, _names, _non_literal, _value_edits
+from .shell import _JOBID_TEXT, ShellScan, Source, Value, _value_edits
 
 # --- Python -----------------------------------------------------------------------------------
 

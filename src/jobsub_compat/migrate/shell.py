@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Callable
 
 from .. import legacy, lite
 from . import bash
-from .bash import Command, Seg, Word
+from .bash import _LITERAL, Command, Seg, Word
 from .core import (
+    _MESSAGES,
+    _RUNNERS,
     CODES,
     IN_STRING,
     JOB_ID_LINE,
@@ -32,14 +34,10 @@ from .dag import _DAG_JOB, _DAG_TAGS
 
 if TYPE_CHECKING:
     from .credentials import Credentials
-    from .strings import Run, Strings
+    from .strings import Strings
 
 _WRAPPERS = {"exec", "command", "nohup", "builtin", "time", "nice"}
-_RUNNERS = {"xargs", "ssh", "sudo", "su", "timeout", "watch", "parallel", "bash", "sh", "ksh",
-            "zsh", "eval", "srun", "env"}
-_MESSAGES = {"echo", "printf", ":", "print", "logger"}
 _JOBID_TEXT = "JobsubJobId"
-_LITERAL = ("plain", "single", "double", "escape")
 
 
 # A run-time value in a word: legacy.runtime_value() stands for it in translations.
@@ -231,27 +229,6 @@ class ShellScan:
                     return "the Python string holds escapes, so its words cannot be edited"
                 out.append((span[0], span[1], new_text))
         return out
-
-
-def collect_runs(scan: ShellScan, script: bash.Script) -> list[tuple[Strings, Run]]:
-    """The runs of a script as ShellScan finds them (nothing migrated, nothing reported;
-    here-documents' runs after the script's own)."""
-    strings = scan.walk(script)
-    return [(strings, run) for run in strings.runs]
-
-
-def _names(texts: list[str]) -> str:
-    unique = list(dict.fromkeys(texts))
-    shown = ", ".join(unique[:4])
-    return shown + (", ..." if len(unique) > 4 else "")
-
-
-def _non_literal(command: str, why: str, codes: list[str]) -> str:
-    text = f"{command}: {why}, known only at run time; not rewritten."
-    if codes:
-        text += (f" Its literal words still use {', '.join(codes)}: rewrite them by hand "
-                 f"(`jobsub-compat explain -- {command} ...` shows the translation).")
-    return text
 
 
 class Value:

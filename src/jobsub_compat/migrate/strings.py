@@ -22,10 +22,12 @@ import difflib
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .bash import Assignment, Command, Script, Seg, Word
+from .bash import _LITERAL, Assignment, Command, Script, Seg, Word
 from .core import (
+    _MESSAGES,
+    _RUNNERS,
     CANNOT_WRITE,
     IN_STRING,
     NON_LITERAL,
@@ -36,12 +38,16 @@ from .core import (
     Edit,
     FileWork,
     _command_name,
+    _names,
+    _non_literal,
     _trial_codes,
     assess,
     lite_reading,
 )
-from .shell import _LITERAL, _MESSAGES, _RUNNERS, ShellScan, _names, _non_literal
 from .values import Atom, Definitions, Expanded, Expander, Scenario, scenarios
+
+if TYPE_CHECKING:  # shell.py's ShellScan hands itself to Strings: annotations only here
+    from .shell import ShellScan
 
 _SAMPLES = ("1", "x")  # run-time values tried for a placeholder: a number, a word
 _SAFE = re.compile(r"[\w@%+=:,./-]", re.ASCII)
@@ -872,14 +878,15 @@ def _verify(scan: ShellScan, run: Run, index: int, result: _Result) -> str:
         at = end
     text.append(source.text[at:])
     try:
-        again = ShellScan(FileWork(scan.work.path, "".join(text)),
-                          type(source)("".join(text), 0, 1))
+        again = type(scan)(FileWork(scan.work.path, "".join(text)),
+                           type(source)("".join(text), 0, 1))
         script = Script("".join(text))
     except Exception as exc:  # noqa: BLE001 - the new text must parse
         return f"the rewritten script would not parse ({exc})"
-    from .shell import collect_runs
-
-    runs = collect_runs(again, script)
+    # The runs as the scan finds them (nothing migrated, nothing reported; here-documents'
+    # runs after the script's own).
+    walked = again.walk(script)
+    runs = [(walked, found) for found in walked.runs]
     if index >= len(runs):
         return "the rewritten script no longer runs it"
     strings, new_run = runs[index]

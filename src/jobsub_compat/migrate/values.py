@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from ..legacy import runtime_value as placeholder
 from .bash import Assignment, Command, Script, Seg, Word
-from .shell import placeholder
 
 # The unit that migrate writes after a value that may be a bare number (the translator
 # writes the unit out; the script's value is only known at run time): `$T$(case ...)`.

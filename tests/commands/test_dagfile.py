@@ -8,18 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from jobsub_compat import dagfile
+from jobsub_compat import backend
+from jobsub_compat.commands import dagfile, submit, submit_dag
+from jobsub_compat.plan import Plan
 from jobsub_compat.warnings import UsageError
 
 ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "JOBSUB_GROUP": "gm2", "USER": "alice"}
 
 
+def job_line(argv: list[str], env: object) -> Plan:
+    """What jobsub_submit_dag hands dagfile: jobsub_submit's translation of a job line."""
+    return submit.translate(argv, env, "1.12", "jobsub")  # type: ignore[arg-type]
+
+
 def run(tmp_path: Path, text: str, run_commands: bool = True,
         env: dict[str, str] | None = None) -> dagfile.Translated:
-    dag = tmp_path / "x.dag"
-    dag.write_text(textwrap.dedent(text))
-    return dagfile.translate(str(dag), "x.dag", {**ENV, **(env or {})}, "1.12", "/work/dir",
-                             run_commands)
+    return dagfile.translate(textwrap.dedent(text), "x.dag", {**ENV, **(env or {})},
+                             "/work/dir", job_line, backend.capture if run_commands else None)
 
 
 def codes(done: dagfile.Translated) -> list[str]:
@@ -212,8 +217,11 @@ def test_refused(tmp_path: Path, text: str, fragment: str) -> None:
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="the DAG file missing.dag cannot be read"):
-        dagfile.translate(str(tmp_path / "missing.dag"), "missing.dag", ENV, "1.12", "/", True)
+    """jobsub_submit_dag reads the file (dagfile takes its text)."""
+    missing = tmp_path / "missing.dag"
+    plan = submit_dag.translate(["-G", "gm2", f"file://{missing}"], ENV)
+    assert plan.exit_code == 1 and plan.error
+    assert f"the DAG file {missing} cannot be read" in plan.error
 
 
 def test_compact_keeps_strings_and_separated_words() -> None:

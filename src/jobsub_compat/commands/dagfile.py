@@ -16,6 +16,10 @@ So every job line goes through the jobsub_submit translator, values that hold sp
 written without them where ClassAd syntax allows (else refused), macros are expanded here,
 and beginjob/finishjob become the first job's prescript and the last job's postscript
 where that means the same thing.
+
+translate() reads text, not a file, and is handed the job-line translator and the runner
+of `<macros>` commands by its caller: jobsub_submit_dag (submit_dag.py) hands it
+jobsub_submit's translator and backend.capture, migrate (migrate/dag.py) no runner.
 """
 
 from __future__ import annotations
@@ -26,13 +30,21 @@ import shlex
 from collections import abc
 from dataclasses import dataclass, field
 
-from . import backend, classads, legacy, lite, userfiles
-from . import warnings as w
-from .warnings import UsageError
+from .. import backend, classads, legacy, lite, userfiles
+from .. import warnings as w
+from ..warnings import UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
+    from typing import Callable, Optional
+
+    from ..plan import Plan
+
+    # A job line's words (after `jobsub`) and the environment -> jobsub_submit's Plan.
+    JobLine = Callable[[list[str], Mapping[str, str]], Plan]
+    # A `<macros>` command without a shell -> (status, output), as backend.capture.
+    Runner = Optional[Callable[[list[str], Mapping[str, str]], tuple[int, str]]]
 
 MANUAL = """\
 jobsub_submit_dag (jobsub-compat) submits a dagNabbit DAG description file with
@@ -68,8 +80,8 @@ Options: --maxConcurrent N (legacy --maxRunning, -max_running, -m) runs at most 
 once. `jobsub-compat explain -- jobsub_submit_dag ...` shows the translated file.
 """
 
-_TAG = re.compile(r"<\s*(/?)\s*(serial|parallel|beginjob|finishjob|macros)\s*>", re.IGNORECASE)
-_COMMENT = re.compile(r"#.*")
+TAG = re.compile(r"<\s*(/?)\s*(serial|parallel|beginjob|finishjob|macros)\s*>", re.IGNORECASE)
+COMMENT = re.compile(r"#.*")
 JOB_WORDS = {"jobsub", "jobsub_submit", "jobsub_submit.py"}
 _NESTED = {"jobsub_submit_dag", "jobsub_submit_dag.py", "dagsub"}
 _SCRIPT_WORDS = ("prescript", "postscript")
@@ -94,14 +106,13 @@ class _Job:
 class Translated:
     text: str
     warnings: list[tuple[str, str]]
-    original: str  # the file as read (once: it is never read again)
 
 
 class _Reader:
-    def __init__(self, path: str, shown: str, environ: Mapping[str, str],
-                 lite_version: str | None, cwd: str, run_commands: bool) -> None:
-        self.path, self.shown, self.environ = path, shown, environ
-        self.lite_version, self.cwd, self.run_commands = lite_version, cwd, run_commands
+    def __init__(self, shown: str, environ: Mapping[str, str], cwd: str, job_line: JobLine,
+                 run_command: Runner) -> None:
+        self.shown, self.environ, self.cwd = shown, environ, cwd
+        self.job_line, self.run_command = job_line, run_command
         self.out: list[str] = []
         self.warnings: list[tuple[str, str]] = []
         self.macros: list[tuple[str, str]] = []
@@ -122,19 +133,14 @@ class _Reader:
         return UsageError(f"{self.where(n)}: {message}")
 
     # --- the file, line by line ----------------------------------------------------------
-    def read(self) -> Translated:
-        try:
-            original = userfiles.read_text(self.path, LIMIT, "the DAG file")
-        except userfiles.UserFileError as exc:
-            raise UsageError(f"the DAG file {self.shown} {exc.reason}; check the file:// "
-                             "path") from None
-        lines = original.splitlines()
+    def read(self, text: str) -> Translated:
+        lines = text.splitlines()
         block: str | None = None
         for n, raw in enumerate(lines, 1):
-            line = _COMMENT.sub("", raw).strip()
+            line = COMMENT.sub("", raw).strip()
             if not line:
                 continue
-            tag = _TAG.search(line)
+            tag = TAG.search(line)
             if tag:
                 block = self.tag(n, line, tag, block)
             elif block == "macros":
@@ -147,11 +153,11 @@ class _Reader:
             raise self.fail(len(lines), f"<{self.stack[-1]}> is never closed; add "
                             f"</{self.stack[-1]}>")
         self.attach_hooks()
-        return Translated("\n".join(self.out) + "\n", self.warnings, original)
+        return Translated("\n".join(self.out) + "\n", self.warnings)
 
     def tag(self, n: int, line: str, tag: re.Match[str], block: str | None) -> str | None:
         closing, name = tag.group(1) == "/", tag.group(2).lower()
-        if _TAG.sub("", line).strip():
+        if TAG.sub("", line).strip():
             self.warn(w.DAG_TEXT_BESIDE_TAG, n, f"text beside <{name}> is ignored, as the "
                       "legacy server ignored it. Put it on a line of its own.")
         if name in ("macros", "beginjob", "finishjob"):
@@ -186,11 +192,11 @@ class _Reader:
             raise self.fail(n, f"macro {name} = {quoted}: only a plain command (no pipes, "
                             "redirections, variables or quotes) can be run without a shell; "
                             "compute the value before submitting and write it in the file")
-        if not self.run_commands:
+        if self.run_command is None:
             self.warn(w.DAG_MACRO_COMMAND, n, f"macro {name} = {quoted} is not run by "
                       "explain; the drop-in runs it when submitting.")
             return quoted
-        status, output = backend.capture(shlex.split(command), self.environ)
+        status, output = self.run_command(shlex.split(command), self.environ)
         if status == backend.CAPTURE_TOO_LONG:
             raise self.fail(n, f"macro {name} = {quoted} printed more than "
                             f"{userfiles.describe_size(backend.CAPTURE_LIMIT)}, which is no "
@@ -235,11 +241,9 @@ class _Reader:
 
     # --- one job line --------------------------------------------------------------------
     def node(self, n: int, argv: list[str]) -> list[str]:
-        from .commands import submit
-
         group = self.environ.get("JOBSUB_GROUP") or self.environ.get("GROUP") or ""
         env = _NodeEnvironment(self.environ, group or "unknown")
-        plan = submit.translate(argv, env, self.lite_version, "jobsub")
+        plan = self.job_line(argv, env)
         if plan.error:
             raise self.fail(n, plan.error)
         if plan.action != "run" or plan.jobid_only or plan.env:
@@ -396,7 +400,9 @@ class _NodeEnvironment(abc.Mapping):  # type: ignore[type-arg]
         return sum(1 for _ in self)
 
 
-def translate(path: str, shown: str, environ: Mapping[str, str], lite_version: str | None,
-              cwd: str, run_commands: bool) -> Translated:
-    """The DAG file at `path` (called `shown` in messages), rewritten for jobsub_lite."""
-    return _Reader(path, shown, environ, lite_version, cwd, run_commands).read()
+def translate(text: str, shown: str, environ: Mapping[str, str], cwd: str,
+              job_line: JobLine, run_command: Runner) -> Translated:
+    """A DAG file's text (the file called `shown` in messages, submitted from `cwd`),
+    rewritten for jobsub_lite: each job line through `job_line`, each `<macros>` command
+    through `run_command` (None: not run, as by explain)."""
+    return _Reader(shown, environ, cwd, job_line, run_command).read(text)
