@@ -200,4 +200,5 @@ def test_without_the_grammar_one_line_and_exit_1(tmp_path: Path, capsys: pytest.
     status, out, err = run_main(capsys, str(script))
     assert (status, out) == (1, "")
     assert err.splitlines() == [err.strip()]
-    assert "pip install 'jobsub-compat[migrate]'" in err
+    assert "python3 -m pip install jobsub-compat" in err
+    assert "tree-sitter-bash" in err
