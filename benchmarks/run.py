@@ -318,7 +318,8 @@ def migrate(scripts: int, workdir: Path) -> dict[str, object] | None:
 
 
 # 100 kB words shaped like every redaction pattern's prefix, one per pattern (what a
-# quadratic pattern would choke on); tests/test_log.py checks what redaction makes of them.
+# quadratic pattern would choke on); tests/log/test_redaction.py checks what redaction
+# makes of them.
 HOSTILE_SHAPES = ("x", "a.", "eyJ", "tokentoken", "token=", "a://b", "Aa1", "s.", "--credkey",
                   "-eA", "Bearer ", "/aaaaaaaaaa", "a://b:", "@a://b:", "-token=",
                   "-password=\n", "token_file=", "X_TOKEN:", 'token="\\', "token='token=\"",

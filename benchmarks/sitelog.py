@@ -12,7 +12,7 @@ time, host and duration are filled in per record.
 
     site_log(directory, records, files=200, seed=1) -> list of the files written
 
-The directory is laid out as log.py and a site's logrotate leave it: `<user>.jsonl`, its
+The directory is laid out as log/writer.py and a site's logrotate leave it: `<user>.jsonl`, its
 rotated `<user>.jsonl.1`, and older `<user>.jsonl.N.gz`; with files=1 one file holds all.
 """
 
@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from jobsub_compat import commands, log
+from jobsub_compat.log import calling
 
 HOSTS = [f"{e}gpvm{n:02d}.fnal.gov" for e in ("gm2", "nova", "mu2e", "dune", "uboone")
          for n in (1, 2)]
@@ -84,8 +85,8 @@ def _proc_entry(proc: Path, pid: int, argv: list[str], cwd: str) -> None:
 def _templates(rng: random.Random, users: list[str], workdir: Path) -> dict[str, list[bytes]]:
     """Each user's calls, encoded with %s where time, host and duration go."""
     proc = workdir / "proc"
-    old_proc = log.PROC
-    log.PROC = str(proc)
+    old_proc = calling.PROC
+    calling.PROC = str(proc)
     pid = 1000
     out: dict[str, list[bytes]] = {}
     try:
@@ -122,7 +123,7 @@ def _templates(rng: random.Random, users: list[str], workdir: Path) -> dict[str,
                         encoded.extend([encoded[-1]] * (WEIGHTS[command] // 4))
             out[user] = encoded
     finally:
-        log.PROC = old_proc
+        calling.PROC = old_proc
     return out
 
 

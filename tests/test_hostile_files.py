@@ -17,6 +17,7 @@ import jwt
 import pytest
 
 from jobsub_compat import log
+from jobsub_compat.log import calling
 from tests.conftest import ROOT
 
 KINDS = {"fifo": "a FIFO (named pipe), not a regular file",
@@ -177,7 +178,7 @@ def test_proc_files_of_the_caller(tmp_path: Path, kind: str,
     path = hostile(tmp_path, kind)
     for name in ("cmdline", "stat"):
         point(proc / "4242" / name, path)
-    monkeypatch.setattr(log, "PROC", str(proc))
+    monkeypatch.setattr(calling, "PROC", str(proc))
     assert log.caller(4242) is None
 
 

@@ -564,7 +564,7 @@ def test_html_in_headless_chromium(log: Path, tmp_path: Path) -> None:
 # --- a site's log_dir, processes, progress, export ---------------------------------------------
 
 def _site(root: Path) -> Path:
-    """A log_dir as log.py and logrotate leave it, with LINES spread over its files."""
+    """A log_dir as log/writer.py and logrotate leave it, with LINES spread over its files."""
     import gzip
 
     site = root / "log_dir"

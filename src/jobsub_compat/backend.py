@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import config, userfiles
+from . import config, paths, userfiles
 from .warnings import RuntimeFailure
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
@@ -148,9 +148,7 @@ def version_assignment(line: str) -> str | None:
 
 
 def _cache_path(environ: Mapping[str, str]) -> str:
-    home = environ.get("HOME", os.path.expanduser("~"))
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
-    return os.path.join(base, "jobsub_compat", "backend-versions.json")
+    return paths.cache_file(environ, "backend-versions.json")
 
 
 def detect_version(path: str, environ: Mapping[str, str]) -> str | None:

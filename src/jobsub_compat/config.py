@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from . import userfiles
+from . import paths, userfiles
 from .warnings import RuntimeFailure
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
@@ -47,10 +47,8 @@ class Setting:
 
 def config_files(environ: Mapping[str, str]) -> list[tuple[str, str]]:
     """(label, path) of the config files, highest precedence first."""
-    home = environ.get("HOME", os.path.expanduser("~"))
-    user_dir = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     site = environ.get("JOBSUB_COMPAT_SITE_CONFIG", SITE_CONFIG)
-    return [("user config", os.path.join(user_dir, "jobsub_compat.conf")),
+    return [("user config", paths.user_config(environ)),
             ("site config", site)]
 
 

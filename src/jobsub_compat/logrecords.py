@@ -1,6 +1,6 @@
 """The migration log read back: which files, their lines, and the fields of each record.
 
-A site's log is a directory (log.py's `log_dir`: `<user>.jsonl`, its rotated `.1`, older
+A site's log is a directory (log/writer.py's `log_dir`: `<user>.jsonl`, its rotated `.1`, older
 ones a site's logrotate compressed, `<user>.jsonl.2.gz`) or any list of files; any user
 can write a line into it. So every file is read through userfiles (regular files only,
 lines of at most LINE_LIMIT bytes), and a line is a record only when it is one JSON
@@ -24,7 +24,7 @@ fast one is msgspec, when installed: it decodes only the fields above into a Str
 checks, without decoding, the rest of the line. Every line it cannot decode into that
 Struct (a wrong type, NaN, a lone surrogate, ...) goes to the reference, and it only gets
 lines that json reads alike: ASCII ones (msgspec does not check the UTF-8 of strings it
-skips; log.py writes ASCII) that are provably shallow (json and msgspec both refuse
+skips; the log writes ASCII) that are provably shallow (json and msgspec both refuse
 depths near the recursion limit, at slightly different depths: MAX_DEPTH is well below
 it, and a line shorter than 2 * MAX_DEPTH bytes cannot reach it); json reads no number
 (an integer of 4300+ digits is an error to json, not to msgspec). On a site's records
@@ -49,13 +49,13 @@ from . import site_packages, userfiles
 
 MiB = userfiles.MiB
 LINE_LIMIT = 4 * MiB  # argv and backend_argv of a call at ARG_MAX (2 MiB) fit
-MAX_DEPTH = 500  # log.py writes 3; json and msgspec both manage 900+ (the recursion limit)
-MAX_CONTAINERS = 10_000  # arrays and objects in one line: log.py writes 6
+MAX_DEPTH = 500  # the log writes 3; json and msgspec both manage 900+ (the recursion limit)
+MAX_CONTAINERS = 10_000  # arrays and objects in one line: the log writes 6
 MAX_TIME = 64
 UNKNOWN_USER = "(unknown)"
 NO_SCRIPT = "(no script)"  # the caller had no script path: an interactive shell, say
 UNKNOWN_CALLER = "(unknown caller)"  # the record has no caller
-# Names of log files in a directory: log.py's `<user>.jsonl`, its `.1`, and what
+# Names of log files in a directory: log/writer.py's `<user>.jsonl`, its `.1`, and what
 # logrotate makes of them (`.2`, `-20261201`, `.gz`).
 LOG_NAME = re.compile(r"[^.].*\.jsonl(?:[.-][0-9]+)?(?:\.gz)?")
 GZIP_MAGIC = b"\x1f\x8b"

@@ -4,7 +4,8 @@ check them before a drop-in runs jobsub_lite (the pre-flight).
 Two lookups matter (tokens.md §2, jobsub-lite.md §2):
 - WLCG bearer token discovery, used by condor, gfal, xrootd, htdecodetoken and the
   voms-proxy-info drop-in: $BEARER_TOKEN (the token itself), $BEARER_TOKEN_FILE,
-  $XDG_RUNTIME_DIR/bt_u<euid>, /tmp/bt_u<euid>; whitespace stripped, empty = absent.
+  $XDG_RUNTIME_DIR/bt_u<euid> (the variable read as htgettoken reads it, not by the XDG
+  rule: paths.runtime_token_file), /tmp/bt_u<euid>; whitespace stripped, empty = absent.
 - jobsub_lite: $BEARER_TOKEN_FILE if that file exists, else
   ${TMPDIR:-/tmp}/bt_token_<issuer>_<role>_<uid> (issuer = group, samdev -> fermilab),
   and it refuses a token whose first `wlcg.groups` entry names another group or role.
@@ -28,6 +29,7 @@ import sys
 import time
 
 from . import proxies, site_packages, userfiles
+from .paths import cache_file, runtime_token_file
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
@@ -239,9 +241,7 @@ def read_token_file(path: str) -> str | None:
 
 def wlcg_default_path(environ: Mapping[str, str]) -> str:
     """Discovery's default file (htgettoken's default -o when BEARER_TOKEN_FILE is unset)."""
-    name = f"bt_u{os.geteuid()}"
-    runtime = environ.get("XDG_RUNTIME_DIR", "")
-    return os.path.join(runtime, name) if runtime else os.path.join(TMP, name)
+    return runtime_token_file(environ) or os.path.join(TMP, f"bt_u{os.geteuid()}")
 
 
 def discover(environ: Mapping[str, str]) -> Found | None:
@@ -250,9 +250,9 @@ def discover(environ: Mapping[str, str]) -> Found | None:
     if token:
         return Found("BEARER_TOKEN", None, token)
     candidates = [("BEARER_TOKEN_FILE", environ.get("BEARER_TOKEN_FILE", ""))]
-    if environ.get("XDG_RUNTIME_DIR"):
-        candidates.append(("XDG_RUNTIME_DIR",
-                           os.path.join(environ["XDG_RUNTIME_DIR"], f"bt_u{os.geteuid()}")))
+    runtime = runtime_token_file(environ)
+    if runtime:
+        candidates.append(("XDG_RUNTIME_DIR", runtime))
     candidates.append(("/tmp", os.path.join(TMP, f"bt_u{os.geteuid()}")))
     for source, path in candidates:
         text = read_token_file(path) if path else None
@@ -376,9 +376,7 @@ def decode(token: str) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _cache_path(environ: Mapping[str, str]) -> str:
-    home = environ.get("HOME", os.path.expanduser("~"))
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
-    return os.path.join(base, "jobsub_compat", "token-claims.json")
+    return cache_file(environ, "token-claims.json")
 
 
 def _load_cache(path: str) -> dict[str, Any]:
@@ -663,8 +661,9 @@ def describe(environ: Mapping[str, str], now: float | None = None) -> list[tuple
     found = discover(environ)
     if found is None:
         looked = ["BEARER_TOKEN", "BEARER_TOKEN_FILE"]
-        if environ.get("XDG_RUNTIME_DIR"):
-            looked.append(os.path.join(environ["XDG_RUNTIME_DIR"], f"bt_u{os.geteuid()}"))
+        runtime = runtime_token_file(environ)
+        if runtime:
+            looked.append(runtime)
         looked.append(os.path.join(TMP, f"bt_u{os.geteuid()}"))
         lines.append(("token", f"none found (looked at {', '.join(looked)}); run htgettoken "
                       "-a htvaultprod.fnal.gov -i <experiment>"))

@@ -29,6 +29,7 @@ import sys
 import time
 
 from .. import __version__, backend, config, proxies, tokens, userfiles
+from ..paths import state_file
 from ..plan import Plan, one_line
 from ..warnings import RuntimeFailure, UsageError
 from . import COMMANDS
@@ -154,10 +155,7 @@ def _write_token(path: str, token: str) -> None:
 
 def _made_list(environ: Mapping[str, str]) -> str:
     """Where voms-proxy-init lists the token files it made, for voms-proxy-destroy."""
-    state = environ.get("XDG_STATE_HOME", "")
-    if not os.path.isabs(state):
-        state = os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".local", "state")
-    return os.path.join(state, "jobsub_compat", "voms-proxy-init.json")
+    return state_file(environ, "voms-proxy-init.json")
 
 
 def made(environ: Mapping[str, str]) -> list[str]:

@@ -16,7 +16,7 @@ import sys
 from datetime import date
 from typing import IO, Any, NamedTuple
 
-from .. import config, logrecords
+from .. import config, log, logrecords
 from ..logrecords import Source
 from ..usage import Parser as _Parser
 from ..usage import run
@@ -97,13 +97,9 @@ def default_log(environ: dict[str, str] | None = None) -> str:
     """The per-user migration log the drop-ins write by default."""
     env = dict(os.environ) if environ is None else environ
     configured = config.settings(env)["log"].value
-    if configured and configured != "off":
-        return os.path.expanduser(configured)
-    state = env.get("XDG_STATE_HOME", "")
-    if not os.path.isabs(state):  # the XDG spec: relative paths are ignored
-        home = env.get("HOME") or os.path.expanduser("~")
-        state = os.path.join(home, ".local", "state")
-    return os.path.join(state, "jobsub_compat", "migration.jsonl")
+    path = log.user_log(env, "" if configured == "off" else configured)
+    assert path is not None
+    return path
 
 
 def _valid_day(text: str) -> bool:

@@ -1,7 +1,7 @@
 """`report --export FILE.parquet`: the records, one row each, for DuckDB, pandas or Grafana.
 
 The columns are the normalised fields the report counts (logrecords.Record): time
-(timestamp, UTC; null when the record has none in log.py's form), week (the Monday of its
+(timestamp, UTC; null when the record has none in log/record.py's form), week (the Monday of its
 ISO week, a date), user, command, script and codes (a list of strings). Only records the
 report counts are written (after --since), in no particular order.
 
