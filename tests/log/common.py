@@ -16,6 +16,7 @@ SRC = str(ROOT / "src")
 ME = pwd.getpwuid(os.getuid()).pw_name
 ADVICE = "; the job goes on. Set JOBSUB_COMPAT_LOG to a writable file or off."
 
+
 def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 

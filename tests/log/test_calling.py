@@ -16,10 +16,6 @@ from jobsub_compat import log
 from jobsub_compat.log import calling
 from tests.log.common import JWT, SRC, make_script
 
-_OLD_PYTHON = re.compile(r"python[0-9.]*[a-z]?")
-
-
-
 SCRIPT_ARGUMENTS = [
     pytest.param(["bash", "/p/run.sh", "a"], ("/p/run.sh", False), id="bash"),
     pytest.param(["/bin/bash", "-x", "-o", "pipefail", "run.sh"], ("run.sh", False),
@@ -129,6 +125,7 @@ def test_caller_unknown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     assert log.make_record("jobsub_q", [], [], [], None, None, 0, 0.0, {})["caller"] is None
 
 
+_OLD_PYTHON = re.compile(r"python[0-9.]*[a-z]?")  # what _is_python replaced
 
 
 def test_python_names() -> None:

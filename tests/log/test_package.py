@@ -58,7 +58,6 @@ def test_ordinary_record_needs_no_re(tmp_path: Path) -> None:
     assert "re" not in out["new"] or "json" in out["new"], out["new"]
 
 
-
 def test_import_is_light() -> None:
     code = (f"import sys; sys.path.insert(0, {SRC!r}); import jobsub_compat.log; "
             "print(sorted(m for m in ('syslog', 'socket', 'fcntl', 'subprocess', 'datetime',"

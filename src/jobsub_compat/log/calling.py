@@ -1,10 +1,11 @@
 """The caller: the command line of the process that ran the drop-in, and the script it runs.
 
-The parent's /proc/PID/cmdline (redacted) is the record's `caller.cmdline`; the script
-is found in it (`bash -x run.sh`, `python3 sub.py`, a shebang's `/bin/bash ./run.sh`),
-resolved to an absolute path (the files the shell has open, else its working directory),
-or through up to CALLER_DEPTH launchers (xargs, env, timeout, `sh -c '...'`) that only
-start the drop-in. Unreadable /proc files mean no caller, never an error.
+The parent's /proc/PID/cmdline, redacted, is the record's `caller.cmdline`. The script is
+the one that command line runs (`bash -x run.sh`, `python3 sub.py`, a shebang's
+`/bin/bash ./run.sh`, `bash < run.sh`), made absolute (by the files the shell has open,
+else by its working directory); when the parent only launches the drop-in (xargs, env,
+timeout, `sh -c '...'`) it is looked for in the parent's parents, up to CALLER_DEPTH of
+them. An unreadable /proc means no caller, never an error.
 """
 
 from __future__ import annotations
