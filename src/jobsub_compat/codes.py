@@ -387,8 +387,7 @@ def describe(code: str, commands: Iterable[str] = ()) -> Description | None:
 
     An option code is described by its rows (those of `commands` when any of them has
     the code, else every table's): `OPTION: reason` and `OPTION: fix` for each distinct
-    text. Its severity is an error when its rows refuse the option (or, for a job id,
-    every value the row is about)."""
+    text; it is an error when its rows refuse the option (or in _REFUSAL_ONLY)."""
     own = CODES.get(code)
     if own is not None:
         return Description(code, *own)
@@ -411,13 +410,6 @@ def replacement(code: str, commands: Iterable[str] = ()) -> str:
 def text(code: str) -> str:
     """What one of this module's own codes means."""
     return CODES[code][1]
-
-
-def option_codes() -> set[str]:
-    """Every code of an option row."""
-    from .options import TABLES
-
-    return {r.code for rows in TABLES.values() for r in rows if r.code and r.code not in CODES}
 
 
 # An option code whose rows pass the option but that is only ever raised to refuse a
