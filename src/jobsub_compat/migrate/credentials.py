@@ -30,17 +30,12 @@ import shlex
 from typing import Any, Optional
 
 from .. import codes, options
-from ..codes import (
-    CREDENTIAL,
-)
+from ..codes import CREDENTIAL
 from ..commands import credentials as dropin
 from ..tokens import DEFAULT_ROLE
 from ..warnings import UsageError
 from .bash import Command, Script, Word
-from .core import (
-    Edit,
-    FileWork,
-)
+from .core import Edit, FileWork
 
 VAULT = dropin.DEFAULT_VAULT
 TOOLS = {"kx509", "cigetcert", "voms-proxy-init", "voms-proxy-info", "voms-proxy-destroy",

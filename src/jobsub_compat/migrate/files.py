@@ -9,14 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import userfiles
-from ..codes import (
-    DAG_FILE,
-    UNREADABLE,
-)
-from .core import (
-    FileWork,
-    Report,
-)
+from ..codes import DAG_FILE, UNREADABLE
+from .core import FileWork, Report
 from .dag import _DAG_TAGS, DagScan
 from .python import PythonScan
 from .shell import ShellScan, Source
