@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from jobsub_compat import dropin, tokens
+from jobsub_compat import codes, dropin
 from tests.conftest import ROOT
 
 # A call of each kind, and the code of the legacy usage it warns about.
 CALLS = [
     pytest.param("jobsub_submit", ["-G", "gm2", "-M", "file:///x.sh"], "JC104", id="submit"),
-    pytest.param("kx509", [], tokens.KX509, id="kx509"),
-    pytest.param("cigetcert", ["-n"], tokens.CIGETCERT, id="cigetcert"),
-    pytest.param("voms-proxy-destroy", ["-dry"], tokens.BEARER_TOKEN_SHADOWS,
+    pytest.param("kx509", [], codes.KX509, id="kx509"),
+    pytest.param("cigetcert", ["-n"], codes.CIGETCERT, id="cigetcert"),
+    pytest.param("voms-proxy-destroy", ["-dry"], codes.BEARER_TOKEN_SHADOWS,
                  id="voms-proxy-destroy"),
     pytest.param("jobsub_fetchlog", ["-G", "gm2", "--list", "--user", "bob"], "JC166",
                  id="fetchlog-list"),
@@ -78,7 +78,7 @@ def test_strict_kx509_through_its_launcher(env: dict[str, str]) -> None:
                           env={**env, "JOBSUB_COMPAT_STRICT": "1"}, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith(f"kx509: error [{tokens.KX509}]: ")
+    assert done.stderr.startswith(f"kx509: error [{codes.KX509}]: ")
     [record] = records(env)
     assert (record["command"], record["status"], record["warnings"]) == (
-        "kx509", 2, [tokens.KX509])
+        "kx509", 2, [codes.KX509])

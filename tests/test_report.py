@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from jobsub_compat import options, report
+from jobsub_compat import codes, options, report
 from jobsub_compat.report import export, reading
-from jobsub_compat.warnings import GENERAL_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -102,7 +101,7 @@ def _expected(log: Path) -> dict[str, object]:
             code("JC111", 1, t1, t1, 1, 1, ["jobsub_submit"], jc111),
             code("JC161", 1, t4, t4, 1, 1, ["jobsub_rm"], jc161),
             code("JC163", 1, t2, t2, 1, 1, ["jobsub_q"], jc163),
-            code("JC201", 1, t3, t3, 1, 1, ["jobsub_submit"], GENERAL_CODES["JC201"]),
+            code("JC201", 1, t3, t3, 1, 1, ["jobsub_submit"], codes.replacement("JC201")),
             code("JC999", 1, t5, t5, 1, 1, ["jobsub_submit"], ""),
         ],
         "scripts": [
@@ -150,7 +149,7 @@ def test_csv_exact(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
         code,JC111,1,1,2026-11-16T09:00:00Z,2026-11-16T09:00:00Z,1,1,,{q(_fix("jobsub_submit", "JC111"))}
         code,JC161,1,1,2026-12-08T10:00:00Z,2026-12-08T10:00:00Z,1,1,,{_fix("jobsub_rm", "JC161")}
         code,JC163,1,1,2026-11-24T08:30:00Z,2026-11-24T08:30:00Z,1,1,,{_fix("jobsub_q", "JC163")}
-        code,JC201,1,1,2026-12-07T10:00:00Z,2026-12-07T10:00:00Z,1,1,,{GENERAL_CODES["JC201"]}
+        code,JC201,1,1,2026-12-07T10:00:00Z,2026-12-07T10:00:00Z,1,1,,{codes.replacement("JC201")}
         code,JC999,1,1,2026-12-09T23:59:59Z,2026-12-09T23:59:59Z,1,1,,
         script,/home/alice/submit.sh,4,5,2026-11-16T09:00:00Z,2026-12-08T10:00:00Z,,1,JC104 JC111 JC161,
         script,(no script),1,1,2026-11-24T08:30:00Z,2026-11-24T08:30:00Z,,1,JC163,
@@ -501,41 +500,6 @@ def test_usage_error_in_a_real_process_has_no_traceback(log: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == ("jobsub-compat report: error: --since wants a day YYYY-MM-DD, "
                            "not '2026-02-30'\n")
-
-
-# --- the replacement to apply ------------------------------------------------------------------
-
-@pytest.mark.parametrize("code, commands, expected", [
-    pytest.param("JC117", ["jobsub_submit"], "--blacklist: " + _row("jobsub_submit",
-                                                                     "JC117").fix, id="row"),
-    pytest.param("JC161", ["jobsub_rm"], _fix("jobsub_rm", "JC161"), id="its-command"),
-    pytest.param("JC203", ["jobsub_submit"], GENERAL_CODES["JC203"], id="general-over-empty"),
-    pytest.param("JC302", [], GENERAL_CODES["JC302"], id="general"),
-    pytest.param("JC160", ["jobsub_q"], "--jobid: " + _row("jobsub_q", "JC160").reason,
-                 id="reason-when-no-fix"),
-    pytest.param("JC999", ["jobsub_submit"], "", id="unknown"),
-])
-def test_replacement(code: str, commands: list[str], expected: str) -> None:
-    assert report.replacement(code, commands) == expected
-
-
-def test_replacement_lists_each_option_of_a_shared_code() -> None:
-    rows = [r for r in options.TABLES["jobsub_q"] if r.code == "JC162"]
-    text = report.replacement("JC162", ["jobsub_q"])
-    parts = text.split("; ")
-    assert len(parts) == len(rows) > 1
-    for part, row in zip(parts, rows):  # the last keeps its full stop
-        assert part in (f"{row.legacy[0]}: {row.fix}".rstrip("."),
-                        f"{row.legacy[0]}: {row.fix}")
-    # a command that has no row with the code: every table is searched
-    assert report.replacement("JC161", ["jobsub_fetchlog"]).count("; ") == 2
-    assert report.replacement("JC161", ["not-a-command"]).count("; ") == 2
-
-
-def test_every_known_code_has_a_replacement() -> None:
-    codes = {r.code for rows in options.TABLES.values() for r in rows if r.code}
-    for code in codes | set(GENERAL_CODES):
-        assert report.replacement(code), code
 
 
 # --- the page in a real browser ----------------------------------------------------------------

@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from . import __version__, backend, commands, config
+from . import __version__, backend, codes, commands, config
 from .plan import Plan
 from .warnings import CompatWarning, RuntimeFailure
 
@@ -71,7 +71,7 @@ def credentials(plan: Plan, environ: Mapping[str, str]) -> None:
     try:
         checked = tokens.preflight(plan.details["group"], plan.details.get("role"), environ)
     except (OSError, ValueError) as exc:  # odd paths in the environment: say so, go on
-        plan.warn(tokens.TOKEN_UNUSABLE, f"the credentials could not be checked ({exc}); "
+        plan.warn(codes.TOKEN_UNUSABLE, f"the credentials could not be checked ({exc}); "
                   "jobsub_lite will look for them itself. Check BEARER_TOKEN_FILE and "
                   "X509_USER_PROXY.")
         return

@@ -17,7 +17,7 @@ import importlib
 import os
 import re
 
-from . import __version__, config, options, tokens, usage
+from . import __version__, codes, config, options, usage
 from .commands import COMMANDS, common, credentials
 from .commands import jobsub as umbrella
 from .options import Fate, Option
@@ -244,7 +244,7 @@ def _credential_page(tool: str) -> str:
         "An opt-in drop-in in bin/credentials/ (put that directory on PATH too): the legacy "
         "X.509 command, answered with the bearer tokens jobsub_lite uses. An unknown "
         "option is a usage error (exit 2).")),
-        ".PP", _line(_inline(f"{tokens.CODES[code]} Its warning code is {code}."))]
+        ".PP", _line(_inline(f"{codes.text(code)} Its warning code is {code}."))]
     accepted = CREDENTIAL_OPTIONS.get(tool)
     opts: list[str] = []
     if accepted:

@@ -3,11 +3,12 @@ for every command of the registry that has an option table (commands/__init__.py
 
 from __future__ import annotations
 
-from . import options
+from collections.abc import Iterable
+
+from . import codes, options
 from .commands import COMMANDS
 from .commands.common import Fact
 from .options import Fate, Option
-from .warnings import GENERAL_CODES
 
 HEADER = """# Compatibility matrix
 
@@ -127,6 +128,16 @@ def selection_tables() -> list[str]:
     return out
 
 
+def _code_table(names: Iterable[str]) -> list[str]:
+    out = ["| code | severity | meaning | instead |", "|---|---|---|---|"]
+    for name in names:
+        found = codes.describe(name)
+        assert found is not None
+        out.append("| " + " | ".join(_cell(c) for c in (
+            name, found.severity, found.text, found.replacement)) + " |")
+    return out
+
+
 def render() -> str:
     out = [HEADER]
     for command, rows in ((c.name, options.TABLES[c.table]) for c in COMMANDS.values()
@@ -150,18 +161,12 @@ def render() -> str:
             out.append(", ".join(f"`{r.lite[0]}`" for r in lite_only))
             out.append("")
     out.extend(selection_tables())
+    review = {c for c, (severity, _, _) in codes.CODES.items() if severity == codes.REVIEW}
     out.append("## Codes not tied to one option\n")
-    out.append("| code | meaning |")
-    out.append("|---|---|")
-    from .tokens import CODES as CREDENTIAL_CODES
-
-    codes = {**GENERAL_CODES, **CREDENTIAL_CODES}
-    out.extend(f"| {code} | {_cell(text)} |" for code, text in sorted(codes.items()))
-    from .migrate import CODES as MIGRATE_CODES
-
+    out.append("Severity: " + "; ".join(f"**{name}**: {what}"
+                                        for name, what in codes.SEVERITIES.items()) + ".\n")
+    out.extend(_code_table(sorted(set(codes.CODES) - review)))
     out.append("\n## Codes of `jobsub-compat migrate` (places that need a person)\n")
-    out.append("| code | meaning |")
-    out.append("|---|---|")
-    out.extend(f"| {code} | {_cell(text)} |" for code, text in sorted(MIGRATE_CODES.items()))
+    out.extend(_code_table(sorted(review)))
     out.append(NOTES)
     return "\n".join(out)

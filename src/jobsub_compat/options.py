@@ -441,8 +441,9 @@ def _jobid(legacy: tuple[str, ...], many: bool) -> Option:
     return Option("jobid", legacy, ("-J", "--jobid"), 1, P,
                   "Job id CLUSTER[.PROC]@SCHEDD" + (", or a comma list of them." if many
                                                     else "."),
-                  "JC160", "must name its schedd (CLUSTER[.PROC]@SCHEDD)", "", where="client",
-                  metavar="JOBID")
+                  "JC160", "must name its schedd (CLUSTER[.PROC]@SCHEDD)",
+                  "Write the job id as CLUSTER[.PROC]@SCHEDD, e.g. 12345.0@jobsub01.fnal.gov.",
+                  where="client", metavar="JOBID")
 
 
 _CONSTRAINT = Option("constraint", ("--constraint",), ("--constraint",), 1, P,
@@ -623,3 +624,12 @@ def rows_for(command: str, group: str | None) -> list[Option]:
     """
     rows = TABLES[command]
     return [r for r in rows if not r.groups] + [r for r in rows if group in r.groups]
+
+
+def code_of(command: str, key: str) -> str:
+    """The code of `command`'s row `key`: what the code raising or warning about that
+    option uses, so that the row stays the code's one home."""
+    for row in TABLES[command]:
+        if row.key == key and row.code:
+            return row.code
+    raise KeyError(f"{command} has no row {key!r} with a code")

@@ -33,6 +33,13 @@ class Plan:
         if not any(w.code == code and w.message == message for w in self.warnings):
             self.warnings.append(CompatWarning(code, message))
 
+    def _described(self, code: str) -> tuple[str, str]:
+        """A code's severity and replacement, for explain (codes.describe, the one answer)."""
+        from .codes import describe
+
+        found = describe(code, (self.command,))
+        return (found.severity, found.replacement) if found else ("", "")
+
     def as_json(self) -> str:
         import json
 
@@ -40,7 +47,9 @@ class Plan:
             "command": self.command,
             "backend_argv": self.backend_argv,
             "env": self.env,
-            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
+            "warnings": [dict(zip(("code", "message", "severity", "instead"),
+                                  (w.code, w.message, *self._described(w.code))))
+                         for w in self.warnings],
             "error": self.error,
         }
         if self.files:
@@ -62,6 +71,9 @@ class Plan:
             lines.append("jobsub_lite: (not run: the drop-in answers this call itself)")
         for w in self.warnings:
             lines.append(f"warning [{w.code}]: {w.message}")
+            instead = self._described(w.code)[1]
+            if instead:
+                lines.append(f"  instead: {instead}")
         for path, content in self.files.items():
             lines.append(f"file {path}:")
             lines.extend(f"  {line}" for line in content.splitlines())

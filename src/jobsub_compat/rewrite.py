@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from . import codes as w
 from . import legacy
-from . import warnings as w
 from .legacy import Item
 from .plan import Plan
 from .warnings import UsageError

@@ -29,6 +29,20 @@ import sys
 import time
 
 from . import proxies, site_packages, userfiles
+from .codes import (
+    BEARER_TOKEN_SHADOWS,
+    PRODUCTION_PROXY,
+    PROXY_EXPIRED,
+    PROXY_IN_USE,
+    PROXY_IS_TOKEN,
+    ROLE_FROM_PROXY,
+    ROLE_FROM_TOKEN,
+    TOKEN_EXPIRING,
+    TOKEN_FILE_READABLE,
+    TOKEN_FILE_UNSAFE,
+    TOKEN_REDIRECTED,
+    TOKEN_UNUSABLE,
+)
 from .paths import cache_file, runtime_token_file
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
@@ -46,83 +60,6 @@ _WHITESPACE = " \t\n\v\f\r"  # C isspace(), as the discovery spec says
 _CACHED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "scope", "wlcg.groups", "wlcg.ver")
 _CACHE_SIZE = 16
 NO_PYJWT = "pyjwt is not installed, so its claims cannot be read"
-
-# Pre-flight (JC50x, JC51x).
-TOKEN_REDIRECTED = "JC501"
-BEARER_TOKEN_SHADOWS = "JC502"
-TOKEN_EXPIRING = "JC503"
-TOKEN_FILE_READABLE = "JC504"
-ROLE_FROM_PROXY = "JC505"
-PROXY_IN_USE = "JC506"
-PRODUCTION_PROXY = "JC507"
-TOKEN_UNUSABLE = "JC508"
-ROLE_FROM_TOKEN = "JC509"
-PROXY_EXPIRED = "JC510"
-PROXY_IS_TOKEN = "JC511"
-TOKEN_FILE_UNSAFE = "JC512"
-# Credential drop-ins (JC52x).
-KX509 = "JC520"
-CIGETCERT = "JC521"
-VOMS_PROXY_INIT = "JC522"
-VOMS_PROXY_INFO = "JC523"
-VOMS_PROXY_DESTROY = "JC524"
-X509_ONLY_OPTION = "JC525"
-LIFETIME_OPTION = "JC526"
-EXTRA_VOMS = "JC527"
-
-# What each code means, for compat-matrix.md and `jobsub-compat explain`.
-CODES: dict[str, str] = {
-    TOKEN_REDIRECTED: "`BEARER_TOKEN_FILE` holds a token of another group or role (or no "
-    "usable token): jobsub_lite would refuse it, so `BEARER_TOKEN_FILE` is pointed at "
-    "jobsub_lite's own per-group/role file `${TMPDIR:-/tmp}/bt_token_<issuer>_<role>_<uid>` "
-    "for this call (jobsub_lite gets a token there if needed); the file is left alone.",
-    BEARER_TOKEN_SHADOWS: "`BEARER_TOKEN` is set: WLCG tools (condor, gfal, xrootd) use it "
-    "before any token file, so it hides the file jobsub_lite and htgettoken use.",
-    TOKEN_EXPIRING: "The token jobsub_lite will use expires within 10 minutes or has "
-    "expired; jobsub_lite renews it only when under 60 s are left, with htgettoken "
-    "(Kerberos or a vault token needed).",
-    TOKEN_FILE_READABLE: "A bearer token file is readable by group or others; anyone who "
-    "can read it can act as you until it expires (`chmod 600`).",
-    ROLE_FROM_PROXY: "No `--role`: the legacy client used the Role of the X.509 proxy's "
-    "first VOMS FQAN, so that role is passed as `--role`.",
-    PROXY_IN_USE: "`X509_USER_PROXY` is set: jobsub_lite authenticates with tokens; a proxy "
-    "only travels with jobs where the site's jobsub_lite auth methods include `proxy`.",
-    PRODUCTION_PROXY: "A managed production proxy (`/opt/<exp>pro/<exp>pro.Production.proxy`) "
-    "is in use: production accounts get managed tokens (vault tokens pushed to the node), "
-    "used by `htgettoken --nooidc --nokerberos --credkey=...`.",
-    TOKEN_UNUSABLE: "The token jobsub_lite will read is not a JWT, has no usable "
-    "`wlcg.groups`, or names another group or role: jobsub_lite will replace or refuse it.",
-    ROLE_FROM_TOKEN: "No `--role` and no proxy role: jobsub_lite takes the role from the "
-    "token in `BEARER_TOKEN_FILE`, where the legacy client used Analysis.",
-    PROXY_EXPIRED: "The X.509 proxy carrying a role has expired: the legacy client would have "
-    "made a new one without VOMS attributes, so its role is not used.",
-    TOKEN_FILE_UNSAFE: "jobsub_lite's per-group/role token file in the shared directory "
-    "(`${TMPDIR:-/tmp}/bt_token_<issuer>_<role>_<uid>`) is not a regular file of the "
-    "caller's own with mode 0600 (a symbolic link, another user's file, readable by "
-    "others): the drop-in neither reads it nor points jobsub_lite at it, and leaves the "
-    "call to jobsub_lite's own behaviour.",
-    PROXY_IS_TOKEN: "`X509_USER_PROXY` names a bearer token file (often set from "
-    "`voms-proxy-info -path`): it is removed from jobsub_lite's environment, which would "
-    "otherwise treat the token file as a proxy.",
-    KX509: "kx509 (drop-in): KCA certificates are retired; htgettoken uses the Kerberos "
-    "ticket directly, so nothing is written.",
-    CIGETCERT: "cigetcert (drop-in): jobsub_lite uses tokens, so no certificate is fetched.",
-    VOMS_PROXY_INIT: "voms-proxy-init (drop-in): gets the equivalent token with htgettoken "
-    "(`-i <experiment>`, `-r <role>` unless Analysis) where jobsub_lite and WLCG tools read "
-    "it, instead of a VOMS proxy.",
-    VOMS_PROXY_INFO: "voms-proxy-info (drop-in): answers from the bearer token (FQANs, VO and "
-    "time left derived from `wlcg.groups` and `exp`) with the legacy shapes and statuses.",
-    VOMS_PROXY_DESTROY: "voms-proxy-destroy (drop-in): removes the bearer token file, the "
-    "token files the voms-proxy-init drop-in made (jobsub_lite's per-group/role file "
-    "included) and any X.509 proxy file, instead of a proxy only; vault tokens are kept.",
-    X509_ONLY_OPTION: "A voms-proxy-init option that only shapes an X.509 proxy (`-rfc`, "
-    "`-noregen`, `-out`, `-bits`, ...) is ignored: tokens have no equivalent.",
-    LIFETIME_OPTION: "`-valid`/`-hours`/`-vomslife`: the issuer fixes an access token's "
-    "lifetime (about 3 h at Fermilab); the option is ignored.",
-    EXTRA_VOMS: "Several `-voms` options: a token is for one experiment and role, the first "
-    "one is used.",
-}
-
 
 class Found:
     """A discovered token: where it came from, and the token (never in its repr)."""

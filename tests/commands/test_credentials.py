@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from jobsub_compat import tokens
+from jobsub_compat import codes, tokens
 from jobsub_compat.commands import credentials
 from jobsub_compat.dropin import run as main
 
@@ -126,7 +126,7 @@ def test_voms_proxy_init_gets_the_token(env: dict[str, str],
                                "--nooidc", "-o", str(lite)], "outfile": str(lite)}]
     assert out.startswith(f"Created proxy in {lite} and {wlcg_file(env)}.\n\nYour proxy is "
                           "valid until ")
-    for code in (tokens.LIFETIME_OPTION, tokens.X509_ONLY_OPTION, tokens.VOMS_PROXY_INIT):
+    for code in (codes.LIFETIME_OPTION, codes.X509_ONLY_OPTION, codes.VOMS_PROXY_INIT):
         assert f"voms-proxy-init: warning [{code}]:" in err
     assert "-noregen, -rfc ignored" in err
     token = lite.read_text().strip()
@@ -142,11 +142,11 @@ def test_a_warning_of_the_answer_is_shown_and_logged(env: dict[str, str], tmp_pa
     assert main("voms-proxy-init", ["-voms", "fermilab:/fermilab/gm2/Role=Analysis"], env) == 0
     err = capsys.readouterr().err.splitlines()
     assert [line.split("]")[0] for line in err] == [
-        f"voms-proxy-init: warning [{tokens.VOMS_PROXY_INIT}",
-        f"voms-proxy-init: warning [{tokens.BEARER_TOKEN_SHADOWS}"]
+        f"voms-proxy-init: warning [{codes.VOMS_PROXY_INIT}",
+        f"voms-proxy-init: warning [{codes.BEARER_TOKEN_SHADOWS}"]
     [record] = [json.loads(line) for line in log.read_text().splitlines()]
     assert (record["command"], record["status"], record["warnings"]) == (
-        "voms-proxy-init", 0, [tokens.VOMS_PROXY_INIT, tokens.BEARER_TOKEN_SHADOWS])
+        "voms-proxy-init", 0, [codes.VOMS_PROXY_INIT, codes.BEARER_TOKEN_SHADOWS])
 
 
 def test_voms_proxy_init_into_bearer_token_file(env: dict[str, str], tmp_path: Path,
@@ -213,7 +213,7 @@ def test_voms_proxy_init_several_voms(env: dict[str, str],
                                       capsys: pytest.CaptureFixture[str]) -> None:
     assert main("voms-proxy-init", ["--voms", "dune:/dune/Role=Production", "-voms",
                                     "fermilab:/fermilab/gm2"], env) == 0
-    assert f"[{tokens.EXTRA_VOMS}]" in capsys.readouterr().err
+    assert f"[{codes.EXTRA_VOMS}]" in capsys.readouterr().err
     assert claims_of(lite_file(env, "dune", "Production"))["wlcg.groups"] == \
         ["/dune", "/dune/production"]
 
@@ -249,7 +249,7 @@ def test_init_then_info_all_has_vo_fermilab(env: dict[str, str],
     assert f"path      : {wlcg_file(env)}" in out
     lifetime = int(claims_of(wlcg_file(env))["exp"]) - int(claims_of(wlcg_file(env))["iat"])
     assert f"timeleft  : {lifetime // 3600}:{lifetime % 3600 // 60:02d}:00" in out
-    assert f"[{tokens.VOMS_PROXY_INFO}]" in err
+    assert f"[{codes.VOMS_PROXY_INFO}]" in err
 
 
 def test_info_answers(env: dict[str, str], tmp_path: Path,
@@ -306,7 +306,7 @@ def test_info_from_a_real_proxy(env: dict[str, str], tmp_path: Path,
     proxy = make_proxy(tmp_path / "x509up")
     status, out, err = info(env, capsys, "-file", str(proxy), "-fqan")
     assert status == 0 and out.splitlines()[0] == "/fermilab/gm2/Role=Production/Capability=NULL"
-    assert f"[{tokens.VOMS_PROXY_INFO}]" not in err
+    assert f"[{codes.VOMS_PROXY_INFO}]" not in err
     # Without a token, the legacy proxy is still answered for.
     env["X509_USER_PROXY"] = str(proxy)
     status, out, _ = info(env, capsys, "-all")
@@ -353,7 +353,7 @@ def test_destroy_removes_token_and_proxy(env: dict[str, str], tmp_path: Path,
     assert "Would remove" in capsys.readouterr().err
     assert main("voms-proxy-destroy", [], env) == 0
     assert not token.exists() and not proxy.exists() and vault.exists()
-    assert f"[{tokens.VOMS_PROXY_DESTROY}]" in capsys.readouterr().err
+    assert f"[{codes.VOMS_PROXY_DESTROY}]" in capsys.readouterr().err
     assert main("voms-proxy-destroy", [], env) == 1
     assert "Proxy file doesn't exist or has bad permissions" in capsys.readouterr().err
     assert main("voms-proxy-destroy", ["-q"], env) == 1
@@ -395,14 +395,14 @@ def test_destroy_file_option(env: dict[str, str], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("tool", "argv", "code"), [
-    pytest.param("kx509", [], tokens.KX509, id="kx509"),
-    pytest.param("kx509", ["-o", f"/tmp/x509up_u{UID}", "-q"], tokens.KX509, id="kx509-o"),
+    pytest.param("kx509", [], codes.KX509, id="kx509"),
+    pytest.param("kx509", ["-o", f"/tmp/x509up_u{UID}", "-q"], codes.KX509, id="kx509-o"),
     pytest.param("cigetcert", ["-i", "Fermi National Accelerator Laboratory", "-n",
                                "--proxyhours", "168", "--minhours", "167", "-o", "/tmp/x"],
-                 tokens.CIGETCERT, id="cigetcert-lite-form"),
-    pytest.param("cigetcert", ["-ns", "fifebatch.fnal.gov", "-o", "/tmp/x"], tokens.CIGETCERT,
+                 codes.CIGETCERT, id="cigetcert-lite-form"),
+    pytest.param("cigetcert", ["-ns", "fifebatch.fnal.gov", "-o", "/tmp/x"], codes.CIGETCERT,
                  id="cigetcert-clustered"),
-    pytest.param("cigetcert", ["--proxyh=168", "--inst=Fermi"], tokens.CIGETCERT,
+    pytest.param("cigetcert", ["--proxyh=168", "--inst=Fermi"], codes.CIGETCERT,
                  id="cigetcert-abbreviated"),
 ])
 def test_kx509_and_cigetcert(env: dict[str, str], tool: str, argv: list[str], code: str,
@@ -430,7 +430,7 @@ def test_kx509_and_cigetcert_usage_errors(env: dict[str, str], tool: str, argv: 
 
 
 def test_silence_setting(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-    env["JOBSUB_COMPAT_SILENCE"] = tokens.KX509
+    env["JOBSUB_COMPAT_SILENCE"] = codes.KX509
     assert main("kx509", [], env) == 0
     assert capsys.readouterr().err == ""
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from jobsub_compat.codes import GROUP_FROM_ENV, GROUP_FROM_TOKEN, IGNORED_BESIDE
 from jobsub_compat.commands import q
-from jobsub_compat.warnings import GROUP_FROM_ENV, GROUP_FROM_TOKEN, IGNORED_BESIDE
 from tests.test_tokens import make_token, write_token
 
 ENV = {"PATH": "/usr/bin", "JOBSUB_GROUP": "gm2"}

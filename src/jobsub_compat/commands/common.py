@@ -4,8 +4,8 @@ the facts of each drop-in's selection table in compat-matrix.md."""
 
 from __future__ import annotations
 
+from .. import codes as w
 from .. import legacy, options
-from .. import warnings as w
 from ..legacy import Parsed
 from ..options import Fate
 from ..plan import Plan, one_line
@@ -266,18 +266,23 @@ def group_of(parsed: Parsed, environ: Mapping[str, str], required: bool = True,
     return group
 
 
+def jobid_code() -> str:
+    """The code of the --jobid rows (one shared row in every table that has one)."""
+    return options.code_of("jobsub_q", "jobid")
+
+
 def check_ids(value: str) -> None:
     """The legacy --jobid callback: the value must hold an `@` (jobsubClient.py
     jid_callback, on the whole value: `sys.exit(...)`, exit 1)."""
     if "@" not in value:
         raise UsageError(f"jobid ({value}) is missing an '@', it must be of the form "
-                         "number@server, e.g. 313100.0@jobsub01.fnal.gov", "JC160")
+                         "number@server, e.g. 313100.0@jobsub01.fnal.gov", jobid_code())
 
 
 def malformed(job: str) -> UsageError:
     """check_id's refusal (jobsubClient.py: `ERROR: --jobid '%s' is malformed`, exit 1)."""
     return UsageError(f"--jobid '{job}' is malformed: write CLUSTER[.PROC]@SCHEDD, e.g. "
-                      "12345.0@jobsub01.fnal.gov", "JC160")
+                      "12345.0@jobsub01.fnal.gov", jobid_code())
 
 
 def job_id(value: str) -> str:

@@ -28,7 +28,7 @@ import shlex
 import sys
 import time
 
-from .. import __version__, backend, config, proxies, tokens, userfiles
+from .. import __version__, backend, codes, config, proxies, tokens, userfiles
 from ..paths import state_file
 from ..plan import Plan, one_line
 from ..warnings import RuntimeFailure, UsageError
@@ -114,7 +114,7 @@ def _version(plan: Plan) -> None:
 
 def _usage(plan: Plan) -> None:
     _print(plan, f"usage: {COMMANDS[plan.command].usage}\n"
-           f"jobsub-compat drop-in: {tokens.CODES[_CODE[plan.command]]}\n")
+           f"jobsub-compat drop-in: {codes.text(_CODE[plan.command])}\n")
 
 
 def _words(words: list[str]) -> str:
@@ -203,7 +203,7 @@ def plan_kx509(plan: Plan, argv: list[str], environ: Mapping[str, str]) -> None:
         return _usage(plan)
     out = next((value for name, value in options if name == "-o"), None)
     where = f" (no certificate is written to {out})" if out else ""
-    plan.warn(tokens.KX509, f"KCA certificates are retired; jobsub_lite uses tokens, which "
+    plan.warn(codes.KX509, f"KCA certificates are retired; jobsub_lite uses tokens, which "
               f"htgettoken (and voms-proxy-init here) get with your Kerberos ticket{where}. "
               "Replace kx509 with htgettoken -a htvaultprod.fnal.gov -i <experiment>")
     _print(plan, "")
@@ -232,7 +232,7 @@ def plan_cigetcert(plan: Plan, argv: list[str], environ: Mapping[str, str]) -> N
         return _version(plan)
     out = next((value for name, value in options if name in ("-o", "--out")), None)
     where = f" (nothing is written to {out})" if out else ""
-    plan.warn(tokens.CIGETCERT, "jobsub_lite uses tokens, so no CILogon certificate is "
+    plan.warn(codes.CIGETCERT, "jobsub_lite uses tokens, so no CILogon certificate is "
               f"fetched{where}; replace cigetcert with htgettoken -a htvaultprod.fnal.gov "
               "-i <experiment>")
     _print(plan, "")
@@ -333,21 +333,21 @@ def plan_voms_proxy_init(plan: Plan, argv: list[str], environ: Mapping[str, str]
     fqan = parse_fqan(vomses[0])
     quiet = bool(names & {"q", "quiet"}) and "debug" not in names
     if len(vomses) > 1:
-        plan.warn(tokens.EXTRA_VOMS, f"several -voms options; a token is for one experiment "
+        plan.warn(codes.EXTRA_VOMS, f"several -voms options; a token is for one experiment "
                   f"and role, so only -voms {vomses[0]} is used")
     lifetime = sorted(f"-{n}" for n in names & LIFETIME)
     if lifetime:
-        plan.warn(tokens.LIFETIME_OPTION, f"{', '.join(lifetime)} ignored: the issuer fixes a "
+        plan.warn(codes.LIFETIME_OPTION, f"{', '.join(lifetime)} ignored: the issuer fixes a "
                   "token's lifetime (about 3 h); jobsub_lite renews tokens itself")
     x509_only = sorted(f"-{n}" for n in names - LIFETIME - {"voms", "q", "quiet", "debug"})
     if x509_only:
-        plan.warn(tokens.X509_ONLY_OPTION, f"{', '.join(x509_only)} ignored: no X.509 proxy "
+        plan.warn(codes.X509_ONLY_OPTION, f"{', '.join(x509_only)} ignored: no X.509 proxy "
                   "is made, a token is")
     named = environ.get("BEARER_TOKEN_FILE", "")
     role_name = fqan.role or tokens.DEFAULT_ROLE
     outfile = named or tokens.lite_default_path(fqan.experiment, role_name, environ)
     command = htgettoken_argv(fqan, outfile, environ)
-    plan.warn(tokens.VOMS_PROXY_INIT, f"VOMS proxies are replaced by tokens: getting the "
+    plan.warn(codes.VOMS_PROXY_INIT, f"VOMS proxies are replaced by tokens: getting the "
               f"token for -voms {vomses[0]} with {shlex.join(command[:-2])} into {outfile}")
     plan.action = "local"
     plan.details = {"htgettoken": _words(command), "outfile": outfile, "voms": vomses[0],
@@ -395,15 +395,15 @@ def answer_voms_proxy_init(plan: Plan, environ: Mapping[str, str],
             _write_token(default, token)
             copies.append(default)
         except OSError as exc:
-            plan.warn(tokens.VOMS_PROXY_INIT, f"could not also store the token in {default} "
+            plan.warn(codes.VOMS_PROXY_INIT, f"could not also store the token in {default} "
                       f"({exc.strerror}); WLCG tools will not find it there")
     try:
         _store_made(environ, made(environ) + copies)
     except OSError as exc:
-        plan.warn(tokens.VOMS_PROXY_INIT, f"could not note {', '.join(copies)} for "
+        plan.warn(codes.VOMS_PROXY_INIT, f"could not note {', '.join(copies)} for "
                   f"voms-proxy-destroy ({exc.strerror}); remove them yourself when done")
     if environ.get("BEARER_TOKEN", "").strip():
-        plan.warn(tokens.BEARER_TOKEN_SHADOWS, "BEARER_TOKEN is set and hides the new token "
+        plan.warn(codes.BEARER_TOKEN_SHADOWS, "BEARER_TOKEN is set and hides the new token "
                   "from WLCG tools and voms-proxy-info; unset BEARER_TOKEN")
     flush()
     if not details["quiet"]:
@@ -481,7 +481,7 @@ def _view_for(plan: Plan, file: str | None, environ: Mapping[str, str]) -> View 
     found = tokens.discover(environ)
     if found is not None:
         if file:
-            plan.warn(tokens.VOMS_PROXY_INFO, f"-file {file} is neither a proxy nor a token; "
+            plan.warn(codes.VOMS_PROXY_INFO, f"-file {file} is neither a proxy nor a token; "
                       f"answering from the token in {found.path or 'BEARER_TOKEN'}")
         return token_view(found, environ)
     proxy = proxies.find(environ)
@@ -519,14 +519,14 @@ def plan_voms_proxy_info(plan: Plan, argv: list[str], environ: Mapping[str, str]
             raise UsageError(f"-hours {values['hours']!r} is not a number") from None
     ignored = sorted(f"-{n}" for n in names & INFO_NO_EQUIVALENT)
     if ignored:
-        plan.warn(tokens.X509_ONLY_OPTION, f"{', '.join(ignored)} ignored: a token has no "
+        plan.warn(codes.X509_ONLY_OPTION, f"{', '.join(ignored)} ignored: a token has no "
                   "such X.509 property")
     view = _view_for(plan, values.get("file"), environ)
     if view is None:
         plan.action = "local"  # answer_voms_proxy_info says so
         return None
     if view.kind == "token":
-        plan.warn(tokens.VOMS_PROXY_INFO, f"answering from the bearer token "
+        plan.warn(codes.VOMS_PROXY_INFO, f"answering from the bearer token "
                   f"{view.path or '(BEARER_TOKEN)'}: VOMS proxies are replaced by tokens")
     now = time.time()
     left = max(0, int(view.not_after - now))
@@ -619,13 +619,13 @@ def plan_voms_proxy_destroy(plan: Plan, argv: list[str], environ: Mapping[str, s
     kept = [t for t in targets if os.path.exists(t) and not _removable(t)]
     targets = [t for t in targets if _removable(t)]
     for path in kept:
-        plan.warn(tokens.VOMS_PROXY_DESTROY, f"{path} is read-only or not yours (a managed "
+        plan.warn(codes.VOMS_PROXY_DESTROY, f"{path} is read-only or not yours (a managed "
                   "credential?); left alone")
     if environ.get("BEARER_TOKEN", "").strip():
-        plan.warn(tokens.BEARER_TOKEN_SHADOWS, "BEARER_TOKEN is set and still holds a token; "
+        plan.warn(codes.BEARER_TOKEN_SHADOWS, "BEARER_TOKEN is set and still holds a token; "
                   "unset BEARER_TOKEN as well")
     if targets:
-        plan.warn(tokens.VOMS_PROXY_DESTROY, f"removing {', '.join(targets)} (tokens replace "
+        plan.warn(codes.VOMS_PROXY_DESTROY, f"removing {', '.join(targets)} (tokens replace "
                   "VOMS proxies; the vault token is kept, so htgettoken needs no new login)")
     plan.action = "local"
     plan.details = {"targets": _words(targets), "quiet": "yes" if names & {"q", "quiet"} else "",
@@ -659,9 +659,9 @@ def answer_voms_proxy_destroy(plan: Plan, environ: Mapping[str, str],
 
 # -- entry points -----------------------------------------------------------------------
 
-_CODE = {"kx509": tokens.KX509, "cigetcert": tokens.CIGETCERT,
-         "voms-proxy-init": tokens.VOMS_PROXY_INIT, "voms-proxy-info": tokens.VOMS_PROXY_INFO,
-         "voms-proxy-destroy": tokens.VOMS_PROXY_DESTROY}
+_CODE = {"kx509": codes.KX509, "cigetcert": codes.CIGETCERT,
+         "voms-proxy-init": codes.VOMS_PROXY_INIT, "voms-proxy-info": codes.VOMS_PROXY_INFO,
+         "voms-proxy-destroy": codes.VOMS_PROXY_DESTROY}
 _PLANS: dict[str, Callable[[Plan, list[str], Mapping[str, str]], None]] = {
     "kx509": plan_kx509, "cigetcert": plan_cigetcert, "voms-proxy-init": plan_voms_proxy_init,
     "voms-proxy-info": plan_voms_proxy_info, "voms-proxy-destroy": plan_voms_proxy_destroy}

@@ -31,7 +31,7 @@ from collections import abc
 from dataclasses import dataclass, field
 
 from .. import backend, classads, legacy, lite, userfiles
-from .. import warnings as w
+from .. import codes as w
 from ..warnings import UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call

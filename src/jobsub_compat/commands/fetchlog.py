@@ -14,7 +14,7 @@ import posixpath
 import sys
 import time
 
-from .. import backend, legacy
+from .. import backend, legacy, options
 from ..legacy import Parsed
 from ..plan import Plan
 from ..rewrite import Words, spelling
@@ -189,7 +189,8 @@ def facts() -> tuple[common.Fact, ...]:
         fact("--archive-format zip", "`<ID>.zip` (entries `<ID>/<file>`)", "jobsub_lite "
              "fetches tar; repacked into `<ID>.zip` (JC168)",
              ("--jobid", job, "--archive-format", "zip"), words=("--jobid", job),
-             absent=("--archive-format",), code="JC168"),
+             absent=("--archive-format",),
+             code=options.code_of("jobsub_fetchlog", "archive_format")),
         fact("--timeout N", "an integer (optparse, exit 2 otherwise)", "dropped (JC167); "
              "not an integer: exit 2", ("--jobid", job, "--timeout", "soon"), status=2),
         *common.status_facts(("--jobid", job), "missing -G or --jobid, a job id without `@`",

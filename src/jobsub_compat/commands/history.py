@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import time
 
-from .. import legacy
+from .. import legacy, options
 from ..legacy import Parsed
 from ..plan import Plan
 from ..rewrite import Words, spelling
@@ -38,7 +38,7 @@ def epoch(value: str) -> int:
             continue
         return int(time.mktime(moment.timetuple()))
     raise UsageError(f"invalid date format {value!r}: write YYYY-MM-DD or "
-                     "'YYYY-MM-DD hh:mm:ss'", "JC165")
+                     "'YYYY-MM-DD hh:mm:ss'", options.code_of("jobsub_history", "qdate_ge"))
 
 
 def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,

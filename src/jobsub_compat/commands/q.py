@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sys
 
+from .. import codes as w
 from .. import legacy
-from .. import warnings as w
 from ..legacy import Parsed
 from ..plan import Plan
 from ..rewrite import Words, spelling
@@ -194,7 +194,8 @@ def facts() -> tuple[common.Fact, ...]:
              "jobsubClient.py listJobs, JOBSUB_Q_NO_GROUP_URL_PATTERN)",
              "-G, else $JOBSUB_GROUP, else $GROUP (JC304); none: the group of your token "
              "(JC303), since jobsub_lite lists one group's", ("--user", "bob"),
-             words=("--constraint", 'Owner=="bob"&&Jobsub_Group=?="gm2"'), code="JC304",
+             words=("--constraint", 'Owner=="bob"&&Jobsub_Group=?="gm2"'),
+             code=w.GROUP_FROM_ENV,
              env={"JOBSUB_GROUP": None, "GROUP": "gm2"}),
         fact("default", "the group's jobs, every user's (constructFilter)",
              "jobsub_lite's own: `-allusers -constraint Jobsub_Group=?=\"G\"`", ("-G", "gm2"),
@@ -214,13 +215,13 @@ def facts() -> tuple[common.Fact, ...]:
              "group, no group filter", ("--jobid", "12345678"),
              words=("--jobid", "12345678"), absent=("--constraint",)),
         fact("--jobid list ending in a comma", "malformed (check_id), exit 1", "exit 1",
-             ("--jobid", f"{job},"), status=1, code="JC160"),
+             ("--jobid", f"{job},"), status=1, code=common.jobid_code()),
         fact("--constraint C", "C alone: no group filter, --jobid ignored (constraint.py "
              "doGET); --user folded in as `Owner=?=\"U\"&&C` (JobSubClient.__init__)",
              "the same, as written (not parenthesised); --jobid dropped (JC305)",
              ("--user", "bob", "--constraint", "JobStatus==5", "--jobid", job),
              words=("--constraint", 'Owner=?="bob"&&JobStatus==5'), absent=("--jobid",),
-             code="JC305"),
+             code=w.IGNORED_BESIDE),
         fact("a plain word (owner, cluster)", "ignored: the help, exit 0 (client/jobsub_q "
              "parse_opts, `len(remainder) > 1`)", "jobsub_lite's meaning: condor_q's owner or "
              "job, condor's own output", ("-G", "gm2", "bob"), words=("-G", "gm2", "bob"),

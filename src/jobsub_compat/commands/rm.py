@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import sys
 
+from .. import codes as w
 from .. import legacy
-from .. import warnings as w
 from ..legacy import Parsed
 from ..plan import Plan, one_line
 from ..rewrite import Words, spelling
@@ -148,7 +148,7 @@ def _bad_id(command: str, job: str, constraint: bool) -> UsageError | None:
         if command == "jobsub_rm" and not job:
             return UsageError("remove requires either a jobid or uid or constraint: the "
                               "--jobid list ends in a comma (or holds an empty id); remove it",
-                              "JC160")
+                              common.jobid_code())
         if not common.is_job_id(job):
             return common.malformed(job)
     return None
@@ -231,7 +231,7 @@ def facts() -> tuple[common.Fact, ...]:
                     'JobStatus==5')),
         fact("--user beside --jobid", "the job (the server only checked the user was you)",
              "--user dropped (JC305)", ("--user", "bob", "--jobid", a),
-             words=("--jobid", a), absent=("--constraint",), code="JC305"),
+             words=("--jobid", a), absent=("--constraint",), code=w.IGNORED_BESIDE),
         *common.status_facts(("--user", "bob"), "missing -G or target, a job id without "
                              "`@` or malformed", ("--jobid", "12345.0")),
     )

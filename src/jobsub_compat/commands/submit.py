@@ -12,7 +12,7 @@ import shlex
 import sys
 
 from .. import classads, legacy, lite, options, userfiles
-from .. import warnings as w
+from .. import codes as w
 from ..legacy import Item, Parsed
 from ..options import Fate
 from ..plan import Plan, one_line
@@ -614,13 +614,14 @@ def facts() -> tuple[common.Fact, ...]:
     fact, exe = common.Fact, "file:///bin/true"
     return (
         fact("group", "-G, else $JOBSUB_GROUP; none: `Missing required arguments`, exit 1",
-             "the same; $GROUP too, as jobsub_lite reads it (JC304)", (exe,), code="JC304",
+             "the same; $GROUP too, as jobsub_lite reads it (JC304)", (exe,),
+             code=w.GROUP_FROM_ENV,
              env={"JOBSUB_GROUP": None, "GROUP": "gm2"}),
         fact("no group", "exit 1", "exit 1", (exe,), status=1, env={"JOBSUB_GROUP": None}),
         fact("-e NAME, NAME unset or empty", "refused by the server (JobSettings.py "
              "checkSanity: `you used -e NAME , but $NAME must be set first!`; the client "
              "sent only non-empty variables), exit 1", "refused, exit 1 (JC302)",
-             ("-e", "JOBSUB_COMPAT_UNSET_EXAMPLE", exe), status=1, code="JC302"),
+             ("-e", "JOBSUB_COMPAT_UNSET_EXAMPLE", exe), status=1, code=w.ENV_UNSET_VARIABLE),
         fact("unknown option", "passed to the server, which refused it: exit 1", "exit 1",
              ("--frobnicate", exe), status=1),
         fact("client option without its value", "optparse (`option requires an "

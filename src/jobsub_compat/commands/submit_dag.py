@@ -15,7 +15,7 @@ import tempfile
 import uuid
 
 from .. import backend, legacy, lite, userfiles
-from .. import warnings as w
+from .. import codes as w
 from ..plan import Plan, one_line
 from ..warnings import UsageError
 from . import dagfile, submit

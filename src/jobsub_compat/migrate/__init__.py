@@ -48,30 +48,30 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .. import options, userfiles
-from ..usage import Parser as _Parser
-from ..usage import run
-from ..userfiles import printable
-from ..warnings import GENERAL_CODES
-from . import bash
-from .bash import Assignment, Command, Script, Seg, Word
-from .core import (
+from .. import codes, userfiles
+from ..codes import (
     CANNOT_WRITE,
-    CODES,
     DAG_FILE,
     EMULATED,
-    ENV,
-    ENV_VALUE,
     IN_STRING,
     JOB_ID_LINE,
-    LITE_VERSION,
     NON_LITERAL,
-    PROG,
     REFUSED,
     RUNTIME,
     UNMODELED,
     UNREADABLE,
     UNSTABLE,
+)
+from ..usage import Parser as _Parser
+from ..usage import run
+from ..userfiles import printable
+from . import bash
+from .bash import Assignment, Command, Script, Seg, Word
+from .core import (
+    ENV,
+    ENV_VALUE,
+    LITE_VERSION,
+    PROG,
     Assessment,
     Edit,
     FileWork,
@@ -89,10 +89,10 @@ from .strings import Run, Strings
 
 __all__ = [
     # the command (this module)
-    "DESCRIPTION", "EPILOG", "main", "default_log", "replacement", "from_log",
+    "DESCRIPTION", "EPILOG", "main", "default_log", "from_log",
     # core: codes, translation and assessment, the edits of one file
     "PROG", "LITE_VERSION", "NON_LITERAL", "CANNOT_WRITE", "REFUSED", "UNSTABLE", "EMULATED",
-    "UNMODELED", "IN_STRING", "DAG_FILE", "RUNTIME", "JOB_ID_LINE", "UNREADABLE", "CODES",
+    "UNMODELED", "IN_STRING", "DAG_FILE", "RUNTIME", "JOB_ID_LINE", "UNREADABLE",
     "ENV_VALUE", "ScriptEnvironment", "ENV", "translate", "lite_reading", "Assessment",
     "assess", "Edit", "Report", "FileWork",
     # bash: the grammar; shell: ShellScan; strings: command strings
@@ -132,7 +132,8 @@ or the default log cannot be read (one line); 2 for usage errors, including a PA
 named on the command line that does not exist or cannot be read (one line, nothing done).
 
 Codes of this tool:
-""" + "\n".join(f"  {code}  {text}" for code, text in CODES.items()) + "\n"
+""" + "\n".join(f"  {code}  {text}" for code, (severity, text, _) in codes.CODES.items()
+                 if severity == codes.REVIEW) + "\n"
 
 
 def _parser() -> _Parser:
@@ -309,24 +310,6 @@ def default_log(environ: Mapping[str, str]) -> str:
     return path
 
 
-def replacement(code: str, commands: set[str]) -> str:
-    """What to write instead, for a code: the fix of the option rows with that code (of the
-    commands it was seen with), else the general text of the code."""
-    tables = [options.TABLES[c] for c in sorted(commands) if c in options.TABLES] or \
-        list(options.TABLES.values())
-    fixes: dict[str, list[str]] = {}
-    for table in tables:
-        for row in table:
-            if row.code == code and row.fix:
-                names = fixes.setdefault(row.fix, [])
-                for name in row.legacy or row.lite:
-                    if name not in names:
-                        names.append(name)
-    if fixes:
-        return "; ".join(f"{', '.join(names)}: {fix}" for fix, names in fixes.items())
-    return GENERAL_CODES.get(code, "") or CODES.get(code, "")
-
-
 @dataclass
 class _Seen:
     """What the log says about one script."""
@@ -437,7 +420,7 @@ def _render_log(seen: dict[str, _Seen]) -> int:
             state = "" if entry.still(code) else " (not in its latest call: fixed?)"
             out.append(printable(
                 f"  {code}  {calls} call(s), last seen {last or 'unknown'}{state}: "
-                f"{replacement(code, entry.code_commands[code]) or '(unknown code)'}"))
+                f"{codes.replacement(code, entry.code_commands[code]) or '(unknown code)'}"))
         if key in needing and os.path.isfile(key):
             out.append(printable(f"  migrate it: jobsub-compat migrate {shlex.quote(key)}"))
     sys.stdout.write("".join(line + "\n" for line in out))

@@ -1,5 +1,5 @@
-"""Codes of `jobsub-compat migrate`, translation of one call and its assessment, and the
-edits and reports of one file."""
+"""Translation of one call and its assessment, and the edits and reports of one file.
+(The codes of this tool are codes.py's, as every code.)"""
 
 from __future__ import annotations
 
@@ -12,69 +12,27 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from .. import codes as w
 from .. import commands, legacy, lite, options
-from .. import warnings as w
+from ..codes import CANNOT_WRITE, EMULATED, REFUSED, RUNTIME, UNSTABLE
 from ..plan import Plan
 from ..warnings import UsageError
 
 PROG = "jobsub-compat migrate"
 LITE_VERSION = "1.12"
 
-# --- what needs a person (codes of this tool) -------------------------------------------------
-NON_LITERAL = "JCM01"
-CANNOT_WRITE = "JCM02"
-REFUSED = "JCM03"
-UNSTABLE = "JCM04"
-EMULATED = "JCM05"
-UNMODELED = "JCM06"
-IN_STRING = "JCM07"
-DAG_FILE = "JCM08"
-RUNTIME = "JCM09"
-JOB_ID_LINE = "JCM10"
-UNREADABLE = "JCM11"
-CREDENTIAL = "JCM12"
-
-CODES: dict[str, str] = {
-    NON_LITERAL: "Words built from variables, command output or file patterns: what "
-    "jobsub receives is only known at run time, so nothing is rewritten.",
-    CANNOT_WRITE: "The jobsub_lite words need quoting that this place cannot carry (a "
-    "$CMD string keeps quotes literally; a Python string with escapes).",
-    REFUSED: "The drop-in refuses this call; the message names the fix.",
-    UNSTABLE: "The rewritten call would not translate to itself (the drop-in and "
-    "jobsub_lite would read it differently), so it is not rewritten.",
-    EMULATED: "The drop-in emulates legacy behaviour jobsub_lite does not have (output "
-    "format, --jobid-output-only, environment); check what the script expects.",
-    UNMODELED: "A command string built conditionally, run another way than `$CMD`, or a "
-    "script that cannot be parsed.",
-    IN_STRING: "A jobsub command run from a string (ssh, sh -c, eval, a here-document, a "
-    "Python string of unknown use): rewrite it by hand.",
-    DAG_FILE: "A DAG file that cannot be rewritten line by line (macros, begin/finish "
-    "jobs, comments jobsub_lite would read, file not found).",
-    RUNTIME: "The translation depends on the run-time environment (group from $GROUP, "
-    "-e NAME, --dag or --json-config files).",
-    JOB_ID_LINE: "The script reads the legacy `JobsubJobId of first job:` line, which "
-    "jobsub_lite does not print; use `Use job id ID to retrieve output`.",
-    UNREADABLE: "A file that cannot be read or parsed.",
-    CREDENTIAL: "An X.509 credential step (voms-proxy-*, kx509, cigetcert, "
-    "X509_USER_PROXY) whose token form cannot be written here; the message says what to "
-    "write.",
-}
-
 # Warnings about quoting that the rewrite settles: they need nobody once the line is stable.
 _QUOTING = {w.LITERAL_READING, w.CLASSAD_UNCHECKED, w.REQUOTED, w.PROTECTED_ARGUMENT}
 
 
-def _row_code(command: str, key: str) -> str:
-    return next(r.code or "" for r in options.TABLES[command] if r.key == key)
-
-
 # Codes whose translation depends on what the script's run-time world holds.
-_RUNTIME_CODES = {_row_code("jobsub_submit", "dag"), _row_code("jobsub_submit", "json_config"),
-                  w.ENV_UNSET_VARIABLE, w.ENV_JOBSUB_SERVER}
+_RUNTIME_CODES = {options.code_of("jobsub_submit", "dag"),
+                  options.code_of("jobsub_submit", "json_config"), w.ENV_UNSET_VARIABLE,
+                  w.ENV_JOBSUB_SERVER}
 _ANSWERS = {"-h", "--help", "--version", "-manual", "-man"}
 # Warnings that need nobody once the call is written in jobsub_lite's spelling: quoting
 # notes, and condor options passed on (`-long`: "the output is condor's, as it was").
-_INFORMATIONAL = _QUOTING | {_row_code("jobsub_q", "long")}  # calls the drop-in answers itself
+_INFORMATIONAL = _QUOTING | {options.code_of("jobsub_q", "long")}
 
 ENV_VALUE = "__jobsub_compat_migrate_env__"
 

@@ -29,16 +29,19 @@ import re
 import shlex
 from typing import Any, Optional
 
+from .. import codes, options
+from ..codes import CREDENTIAL
 from ..commands import credentials as dropin
 from ..tokens import DEFAULT_ROLE
 from ..warnings import UsageError
 from .bash import Command, Script, Word
-from .core import CREDENTIAL, Edit, FileWork
+from .core import Edit, FileWork
 
 VAULT = dropin.DEFAULT_VAULT
 TOOLS = {"kx509", "cigetcert", "voms-proxy-init", "voms-proxy-info", "voms-proxy-destroy",
          "setup_fnal_security"}
-_NOTHING = {"kx509": "JC520", "cigetcert": "JC521", "voms-proxy-destroy": "JC524"}
+_NOTHING = {"kx509": codes.KX509, "cigetcert": codes.CIGETCERT,
+            "voms-proxy-destroy": codes.VOMS_PROXY_DESTROY}
 
 
 def role_words(text: str) -> str:
@@ -111,7 +114,7 @@ class Credentials:
         elif tool == "voms-proxy-init":
             self._init(command, k, words, line)
         elif tool == "setup_fnal_security":
-            self._get(command, k, words, line, None, "JC522")
+            self._get(command, k, words, line, None, codes.VOMS_PROXY_INIT)
         elif tool == "voms-proxy-info":
             self._info(command, k, words, line)
         return True
@@ -124,7 +127,8 @@ class Credentials:
             self.report(command.start, "X509_USER_PROXY is set with other variables; remove "
                         "its assignment by hand (jobsub_lite uses tokens)")
             return True
-        self._nothing(command, 0, "JC107", whole=True)
+        self._nothing(command, 0, options.code_of("jobsub_submit", "x509_user_proxy"),
+                      whole=True)
         return True
 
     def report(self, at: int, message: str) -> None:
@@ -181,7 +185,7 @@ class Credentials:
                             f"{VAULT} -i <experiment> by hand")
                 return
             role = f"-r {fqan.role.lower()}" if fqan.role else ""
-            self._get(command, k, words, line, (fqan.experiment, role), "JC522")
+            self._get(command, k, words, line, (fqan.experiment, role), codes.VOMS_PROXY_INIT)
             return
         match = re.fullmatch(r"([^$]*?)/Role=(\$\{?[A-Za-z_]\w*\}?)", raw)
         if match is None or "$" in match.group(1) or "'" in raw or '"' in raw:
@@ -201,7 +205,7 @@ class Credentials:
             role = f"-r {role_fqan.role.lower()}" if role_fqan.role else ""
         else:
             role = role_words(f"${{{variable}}}")
-        self._get(command, k, words, line, (fqan.experiment, role), "JC522")
+        self._get(command, k, words, line, (fqan.experiment, role), codes.VOMS_PROXY_INIT)
 
     def _get(self, command: Command, k: int, words: list[Word], line: int,
              found: Optional[tuple[str, str]], code: str, extra: str = "") -> None:
@@ -243,21 +247,22 @@ class Credentials:
                 self.report(words[0].start, "voms-proxy-info: its -valid/-hours value is not "
                             "H:M / N; write the token check by hand")
                 return
-            self._get(command, k, words, line, None, "JC523", f" --minsecs={seconds} -q")
+            self._get(command, k, words, line, None, codes.VOMS_PROXY_INFO,
+                      f" --minsecs={seconds} -q")
             return
         if pipe is not None and names <= {"all", "text"}:
             self._grep(command, k, words, pipe)
             return
         if names == {"timeleft"} or names == {"actimeleft"}:
-            self._edit((words[0].start, words[-1].end, _TIMELEFT), "JC523")
+            self._edit((words[0].start, words[-1].end, _TIMELEFT), codes.VOMS_PROXY_INFO)
             return
         if names == {"path"}:
             self._edit((words[0].start, words[-1].end,
                         'echo "${BEARER_TOKEN_FILE:-${XDG_RUNTIME_DIR:-/tmp}/bt_u$(id -u)}"'),
-                       "JC523")
+                       codes.VOMS_PROXY_INFO)
             return
         if names <= {"all", "text"} and pipe is None:
-            self._edit((words[0].start, words[-1].end, "httokendecode -H"), "JC523")
+            self._edit((words[0].start, words[-1].end, "httokendecode -H"), codes.VOMS_PROXY_INFO)
             return
         self.report(words[0].start, f"voms-proxy-info {' '.join(w.value for w in words[1:])}: "
                     "no token form of this output is written here; httokendecode shows the "
@@ -302,7 +307,7 @@ class Credentials:
             self.report(words[0].start, "voms-proxy-info -all | grep with redirections: "
                         f"write it by hand as {text}")
             return
-        self._edit((words[0].start, pipe.end, text), "JC523")
+        self._edit((words[0].start, pipe.end, text), codes.VOMS_PROXY_INFO)
 
 
 # a subshell (after a blank: `$( (` is no arithmetic) printing the token's seconds left

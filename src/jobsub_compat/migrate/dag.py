@@ -9,6 +9,12 @@ from collections import Counter
 from collections.abc import Mapping
 
 from .. import lite
+from ..codes import (
+    DAG_FILE,
+    REFUSED,
+    RUNTIME,
+    UNSTABLE,
+)
 from ..commands import dagfile, submit
 from ..plan import Plan
 from ..warnings import UsageError
@@ -16,13 +22,9 @@ from .core import (
     _INFORMATIONAL,
     _QUOTING,
     _RUNTIME_CODES,
-    DAG_FILE,
     ENV,
     ENV_VALUE,
     LITE_VERSION,
-    REFUSED,
-    RUNTIME,
-    UNSTABLE,
     FileWork,
 )
 

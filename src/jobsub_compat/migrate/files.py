@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import userfiles
-from .core import DAG_FILE, UNREADABLE, FileWork, Report
+from ..codes import DAG_FILE, UNREADABLE
+from .core import FileWork, Report
 from .dag import _DAG_TAGS, DagScan
 from .python import PythonScan
 from .shell import ShellScan, Source

@@ -7,12 +7,14 @@ import json
 import re
 from typing import Callable
 
-from .core import (
-    CODES,
+from .. import codes as w
+from ..codes import (
     IN_STRING,
     JOB_ID_LINE,
     NON_LITERAL,
     UNREADABLE,
+)
+from .core import (
     Edit,
     FileWork,
     _command_name,
@@ -253,7 +255,7 @@ class PythonScan:
         value = node.value
         assert isinstance(value, str)
         if _JOBID_TEXT in value:
-            self.work.report(node.lineno, JOB_ID_LINE, CODES[JOB_ID_LINE])
+            self.work.report(node.lineno, JOB_ID_LINE, w.text(JOB_ID_LINE))
         found = self.mention.search(value)
         if not found:
             return

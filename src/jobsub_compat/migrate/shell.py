@@ -12,17 +12,19 @@ import re
 import shlex
 from typing import TYPE_CHECKING, Callable
 
+from .. import codes as w
 from .. import legacy, lite
+from ..codes import (
+    IN_STRING,
+    JOB_ID_LINE,
+    NON_LITERAL,
+    UNMODELED,
+)
 from . import bash
 from .bash import _LITERAL, Command, Seg, Word
 from .core import (
     _MESSAGES,
     _RUNNERS,
-    CODES,
-    IN_STRING,
-    JOB_ID_LINE,
-    NON_LITERAL,
-    UNMODELED,
     Assessment,
     Edit,
     FileWork,
@@ -131,10 +133,10 @@ class ShellScan:
         words = command.words
         for word in words:
             if _JOBID_TEXT in word.value:
-                self.work.report(self.line(word.start), JOB_ID_LINE, CODES[JOB_ID_LINE])
+                self.work.report(self.line(word.start), JOB_ID_LINE, w.text(JOB_ID_LINE))
         for found in command.assignments:
             if any(_JOBID_TEXT in s.text for s in found.value):
-                self.work.report(self.line(found.start), JOB_ID_LINE, CODES[JOB_ID_LINE])
+                self.work.report(self.line(found.start), JOB_ID_LINE, w.text(JOB_ID_LINE))
         if self.credentials is not None and self.credentials.export(command):
             return
         if not words or command.declare and command.declare != "unset":

@@ -24,16 +24,18 @@ import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from .bash import _LITERAL, Assignment, Command, Script, Seg, Word
-from .core import (
-    _MESSAGES,
-    _RUNNERS,
+from ..codes import (
     CANNOT_WRITE,
     IN_STRING,
     NON_LITERAL,
     REFUSED,
     UNMODELED,
     UNSTABLE,
+)
+from .bash import _LITERAL, Assignment, Command, Script, Seg, Word
+from .core import (
+    _MESSAGES,
+    _RUNNERS,
     Assessment,
     Edit,
     FileWork,

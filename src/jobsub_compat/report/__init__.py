@@ -31,11 +31,11 @@ from .render import (
     render_svg,
     render_table,
 )
-from .tally import NO_SCRIPT, UNKNOWN_CALLER, UNKNOWN_USER, Tally, replacement
+from .tally import NO_SCRIPT, UNKNOWN_CALLER, UNKNOWN_USER, Tally
 
 __all__ = ["CSV_COLUMNS", "FORMATS", "NO_SCRIPT", "PROG", "RENDER", "UNKNOWN_CALLER",
            "UNKNOWN_USER", "Tally", "default_log", "main", "render_csv", "render_html",
-           "render_json", "render_svg", "render_table", "replacement"]
+           "render_json", "render_svg", "render_table"]
 
 PROG = "jobsub-compat report"
 FORMATS = ("table", "json", "csv", "html")

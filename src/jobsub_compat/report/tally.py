@@ -17,11 +17,10 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, Optional
 
-from .. import options
+from ..codes import replacement
 from ..logrecords import NO_SCRIPT, UNKNOWN_CALLER, UNKNOWN_USER, Record
-from ..warnings import GENERAL_CODES
 
-__all__ = ["NO_SCRIPT", "UNKNOWN_CALLER", "UNKNOWN_USER", "Tally", "replacement"]
+__all__ = ["NO_SCRIPT", "UNKNOWN_CALLER", "UNKNOWN_USER", "Tally"]
 
 MAX_FILLED_WEEKS = 1040  # weeks between the first and last one are filled up to 20 years
 _NEVER = "\uffff"  # sorts after every time: "first seen" of a combination seen untimed only
@@ -215,43 +214,3 @@ class Tally:
             rows.append({"week": f"{year}-W{week:02d}", "start": start.isoformat(),
                          "calls": calls, "legacy_calls": legacy, "warnings": warnings})
         return rows
-
-
-# --- the replacement to apply --------------------------------------------------------------
-
-def _spelling(row: options.Option) -> str:
-    """The option a row's code is about: its first legacy spelling (and group)."""
-    name = (row.legacy or row.lite or (row.key,))[0]
-    return f"{name} ({', '.join(row.groups)})" if row.groups else name
-
-
-def _rows_with(code: str, commands: Iterable[str]) -> list[options.Option]:
-    tables = [options.TABLES[c] for c in sorted(commands) if c in options.TABLES]
-    rows: list[options.Option] = []
-    for table in tables or list(options.TABLES.values()):
-        rows.extend(r for r in table if r.code == code and r not in rows)
-    return rows
-
-
-def _by_text(rows: list[options.Option], text: str) -> str:
-    """`OPTION: text` for each distinct `text` of `rows`, joined with semicolons."""
-    groups: dict[str, list[str]] = {}
-    for row in rows:
-        value = getattr(row, text)
-        if value:
-            names = groups.setdefault(value, [])
-            if _spelling(row) not in names:
-                names.append(_spelling(row))
-    parts = [f"{', '.join(names)}: {value}" for value, names in groups.items()]
-    return "; ".join([part.rstrip(".") for part in parts[:-1]] + parts[-1:])
-
-
-def replacement(code: str, commands: Iterable[str] = ()) -> str:
-    """The replacement to apply for `code`: the fix of the option rows with that code (of
-    the commands it was seen with), else the code's GENERAL_CODES text, else the rows'
-    reason; "" for a code this version does not know."""
-    rows = _rows_with(code, commands)
-    if not rows:
-        rows = _rows_with(code, ())
-    return (_by_text(rows, "fix") or GENERAL_CODES.get(code, "")
-            or _by_text(rows, "reason"))
