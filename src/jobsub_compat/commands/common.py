@@ -4,7 +4,7 @@ the facts of each drop-in's selection table in compat-matrix.md."""
 
 from __future__ import annotations
 
-from .. import legacy, options
+from .. import fates, legacy, options
 from .. import warnings as w
 from ..legacy import Parsed
 from ..options import Fate
@@ -169,24 +169,26 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
             if not condor_option(command, word):
                 raise UsageError(f"unknown option {word.partition('=')[0]}; see {command} "
                                  "--help", status=2)
+        call = fates.Call(plan, grammar, environ, refusal_status)
         for item in list(parsed.items):
             note_grammar(plan, item, grammar)
             row = item.row
             if row.integer and not _is_int(item.values[0]):
                 raise UsageError(f"option {item.seen}: invalid integer value: "
                                  f"'{item.values[0]}'", status=2)  # optparse's type='int'
-            if row.fate == Fate.REFUSE:
-                raise UsageError(f"{item.seen} {row.reason}. {row.fix}", row.code,
-                                 refusal_status)  # None: the registry's check_status
-            if row.fate == Fate.DROP:
-                plan.warn(row.code or "", f"{item.seen} {row.reason}; dropped. {row.fix}")
+            if row.fate in (Fate.REFUSE, Fate.DROP):
+                fates.apply(call, item)  # a refusal raises; a drop warns
                 parsed.items.remove(item)
-        body(plan, parsed, grammar, environ)
-        plan.details.setdefault("group", group_of(parsed, environ, False, plan) or "")
-        roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
-        if roles:
-            plan.details.setdefault("role", roles[-1])
-        check_names(plan, parsed, environ, any(i.row.key == "group" for i in parsed.items))
+        try:
+            body(plan, parsed, grammar, environ)
+        except fates.Answered as answered:  # an abbreviated --help or --version
+            plan.backend_argv = []
+            if answered.what == "version":
+                plan.action = "version"
+            else:
+                plan.action, plan.text = "print", help_text(command)
+            return plan
+        note_identity(plan, parsed, environ, False)
     except Unavailable as exc:
         plan.error, plan.exit_code, plan.backend_argv = one_line(str(exc)), 1, []
     except UsageError as exc:
@@ -195,6 +197,17 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
             COMMANDS[command].check_status
         plan.backend_argv = []
     return plan
+
+
+def note_identity(plan: Plan, parsed: Parsed, environ: Mapping[str, str],
+                  required: bool = True) -> None:
+    """The call's group and role in plan.details (for the token and the log), each checked
+    as a name."""
+    plan.details.setdefault("group", group_of(parsed, environ, required, plan) or "")
+    roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
+    if roles:
+        plan.details.setdefault("role", roles[-1])
+    check_names(plan, parsed, environ, any(i.row.key == "group" for i in parsed.items))
 
 
 def _is_int(text: str) -> bool:
