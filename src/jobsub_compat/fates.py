@@ -222,17 +222,13 @@ def x509_proxy(call: Call, item: Item) -> None:
     emulated(call, item)
 
 
-def _is_bare_number(text: str) -> bool:
-    """NUMBER or NUMBER.NUMBER, ASCII digits (the regex ^[0-9]+(\\.[0-9]+)?$)."""
-    whole, dot, part = text.partition(".")
-    return all(p.isascii() and p.isdigit() for p in ((whole, part) if dot else (whole,)))
-
-
 def _with_unit(unit: str) -> Handler:
     """A size or a duration: a bare number gets the unit both clients assumed."""
     def write_unit(call: Call, item: Item) -> None:
+        import re
+
         row, value = item.row, item.values[0]
-        if _is_bare_number(value):
+        if re.match(r"^[0-9]+(\.[0-9]+)?$", value):
             call.warn(item, f"{item.seen}={value} has no unit; {row.reason}. "
                       f"Use {row.lite_spelling}={value}{unit}.")
             call.write(item, [value + unit])
@@ -363,6 +359,17 @@ def requirement(call: Call, item: Item) -> None:
         call.as_written.update(item.words)
     call.requirements.append(item)
     call.write(item)
+
+
+def one_dropbox(plan: Plan, items: list[Item]) -> None:
+    """A rule between two rows, before any is applied: the legacy client let
+    --use-cvmfs-dropbox win; jobsub_lite lets the last one win."""
+    keys = {i.row.key for i in items}
+    if {"use_cvmfs_dropbox", "use_pnfs_dropbox"} <= keys:
+        for item in [i for i in items if i.row.key == "use_pnfs_dropbox"]:
+            items.remove(item)
+        plan.warn(w.TWO_DROPBOXES, "--use-cvmfs-dropbox and --use-pnfs-dropbox were both given; "
+                  "the legacy client used CVMFS, so --use-pnfs-dropbox is dropped. Give one.")
 
 
 def _literal_value(item: Item, raw: list[str], origin: list[tuple[int, ...]]) -> str | None:
@@ -551,7 +558,7 @@ def archive_format(call: Call, item: Item) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "pass": passed, "rename": renamed, "drop": dropped, "refuse": refused,
-    "emulated": emulated, "selection": selection, "whole_call": whole_call,
+    "selection": selection, "whole_call": whole_call,
     "help": _answer("help"), "version": _answer("version"), "manual": _answer("manual"),
     "dag_flag": dag_flag, "json_config": json_config, "jobid_output_only": jobid_output_only,
     "x509_proxy": x509_proxy, "size_mb": _with_unit("MB"), "size_kb": _with_unit("KB"),

@@ -1,7 +1,8 @@
 """THE option table: every legacy and jobsub_lite option of jobsub_submit, one row each.
 
 The legacy parser, the translator, `--help`, warnings and compat-matrix.md all read these
-rows. A new option is one new row (and its tests).
+rows. A new option is one new row (and its tests); a row that is rewritten or emulated
+names its handler, the function of fates.py that does it.
 
 Facts: ../shared/reference/legacy-jobsub.md (jobsub_client 1.2 and 1.3.4.1 client and
 server options, group extras) and jobsub-lite.md (jobsub_lite 1.12 lib/get_parser.py).

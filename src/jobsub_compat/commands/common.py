@@ -139,11 +139,12 @@ def help_text(command: str) -> str:
 def translate(command: str, argv: list[str], environ: Mapping[str, str],
               body: Body, refusal_status: int | None = None, backend_path: str | None = None
               ) -> Plan:
-    """A Plan for a locally parsed command: help and version first, then the rows'
-    generic fates (refuse, drop), then `body` for the rest; usage errors end the plan
-    with the legacy status (UsageError.status, else the registry's check_status;
-    `refusal_status` for a
-    refused row). `backend_path` starts the jobsub_lite argv that `body` completes."""
+    """A Plan for a locally parsed command: help and version first, then the refused and
+    dropped rows (their fates.py handlers), then `body` for the rest, which applies their
+    handlers (an abbreviated --help or --version is answered here); usage errors end the
+    plan with the legacy status (UsageError.status, else the registry's check_status;
+    `refusal_status` for a refused row). `backend_path` starts the jobsub_lite argv that
+    `body` completes."""
     plan = Plan(command)
     plan.backend_argv = [backend_path or command]
     if any(word in ("-h", "--help") for word in argv):

@@ -1,8 +1,9 @@
 """jobsub_submit: a legacy submit line in, the jobsub_lite 1.12 line and its warnings out.
 
 translate() computes the legacy words (legacy.resplit), parses them with the option table
-(legacy.parse), applies each row's fate, and writes every word so that jobsub_lite's own
-quote layer gives back exactly the legacy word (lite.quote_for_lite).
+(legacy.parse), applies each occurrence through its row's handler (fates.py), and writes
+every word so that jobsub_lite's own quote layer gives back exactly the legacy word
+(lite.quote_for_lite).
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
                   "jobsub_lite has none; unset for jobsub_lite. Remove it from your setup.")
 
     _last_wins(plan, parsed.items)
-    _one_dropbox(plan, parsed.items)
+    fates.one_dropbox(plan, parsed.items)
     try:
         for item in parsed.items:
             note_grammar(plan, item, grammar)
@@ -205,16 +206,6 @@ def _last_wins(plan: Plan, items: list[Item]) -> None:
                 plan.warn(w.REPEATED_LAST_WINS, f"{item.seen} {item.values[0]} is overridden by "
                           f"a later {same[-1].seen} (the legacy client kept the last); dropped. "
                           f"Give {row.lite_spelling} once.")
-
-
-def _one_dropbox(plan: Plan, items: list[Item]) -> None:
-    """The legacy client let --use-cvmfs-dropbox win; jobsub_lite lets the last one win."""
-    keys = {i.row.key for i in items}
-    if {"use_cvmfs_dropbox", "use_pnfs_dropbox"} <= keys:
-        for item in [i for i in items if i.row.key == "use_pnfs_dropbox"]:
-            items.remove(item)
-        plan.warn(w.TWO_DROPBOXES, "--use-cvmfs-dropbox and --use-pnfs-dropbox were both given; "
-                  "the legacy client used CVMFS, so --use-pnfs-dropbox is dropped. Give one.")
 
 
 def _join_requirements(plan: Plan, out: Words, items: list[Item],
