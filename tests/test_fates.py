@@ -58,14 +58,16 @@ def apply(command: str, words: list[str], environ: dict[str, str] | None = None,
           lite_version: str | None = None) -> fates.Call:
     """Each row's handler applied to `words` (a jobsub_submit line gets an executable)."""
     grammar = legacy.Grammar(options.rows_for(command, "gm2"), command)
-    call = fates.Call(Plan(command), grammar, environ or {})
+    raw: list[str] = []
+    origin: list[tuple[int, ...]] = []
     if command.startswith("jobsub_submit"):  # the legacy server's re-split, as submit does
-        call.raw = words + [EXE]
-        resplit, call.origin = legacy.resplit(call.raw)
+        raw = words + [EXE]
+        resplit, origin = legacy.resplit(raw)
         parsed = legacy.parse(resplit, grammar)
     else:
         parsed = legacy.parse(words, grammar, passthrough=True)
-    call.parsed, call.lite_version = parsed, lite_version
+    call = fates.Call(Plan(command), grammar, parsed, environ or {})
+    call.raw, call.origin, call.lite_version = raw, origin, lite_version
     for item in parsed.items:
         fates.apply(call, item)
     for check in call.checks:
@@ -162,7 +164,7 @@ CASES: list[Any] = [
 def test_handler(handler: str, command: str, words: list[str], written: list[str],
                  warned: list[str], holds: Any) -> None:
     call = apply(command, words, {"RUN": "7"})
-    assert [i.row.handler for i in call.parsed.items] == [handler] if call.parsed else []
+    assert [i.row.handler for i in call.parsed.items] == [handler]
     assert call.out.words == written
     assert codes(call) == warned
     assert holds is None or holds(call)
@@ -197,17 +199,17 @@ def test_refusals(command: str, words: list[str], code: str) -> None:
 
 def test_refusal_status_is_the_calls() -> None:
     grammar = legacy.Grammar(options.rows_for("jobsub_status", None), "jobsub_status")
-    item = legacy.parse(["--sites"], grammar, passthrough=True).items[0]
+    parsed = legacy.parse(["--sites"], grammar, passthrough=True)
     with pytest.raises(UsageError) as raised:
-        fates.apply(fates.Call(Plan("jobsub_status"), grammar, {}, refusal_status=1), item)
+        fates.apply(fates.Call(Plan("jobsub_status"), grammar, parsed, {}, refusal_status=1),
+                    parsed.items[0])
     assert raised.value.status == 1
 
 
 def test_dag_flag_kept_for_a_dag_file(tmp_path: Path) -> None:
     grammar = legacy.Grammar(options.rows_for("jobsub_submit", "gm2"), "jobsub_submit")
     parsed = legacy.parse(["--dag", "file://" + dag_file(tmp_path)], grammar)
-    call = fates.Call(Plan("jobsub_submit"), grammar, {})
-    call.parsed = parsed
+    call = fates.Call(Plan("jobsub_submit"), grammar, parsed, {})
     fates.apply(call, parsed.items[0])
     assert call.out.words == ["--dag"] and not call.plan.warnings
 
@@ -237,8 +239,7 @@ def test_json_config_is_expanded_early(tmp_path: Path) -> None:
     config.write_text('{"-M": true, "--memory": "100", "file:///x.sh": ["a"]}')
     grammar = legacy.Grammar(options.rows_for("jobsub_submit", "gm2"), "jobsub_submit")
     parsed = legacy.parse(["--json-config", str(config)], grammar)
-    call = fates.Call(Plan("jobsub_submit"), grammar, {})
-    call.parsed = parsed
+    call = fates.Call(Plan("jobsub_submit"), grammar, parsed, {})
     fates.EARLY[parsed.items[0].row.handler](call, parsed.items[0])
     assert [i.row.key for i in parsed.items] == ["json_config", "mail_always", "memory"]
     assert (parsed.executable, parsed.arguments) == ("file:///x.sh", ["a"])

@@ -13,7 +13,7 @@ on every call; what only a submission needs is imported where it is used.
 
 from __future__ import annotations
 
-from . import userfiles
+from . import legacy, userfiles
 from . import warnings as w
 from .legacy import EXE_PREFIX, Item
 from .rewrite import Words, spelling
@@ -36,17 +36,17 @@ class Call:
     The last group of attributes is jobsub_submit's (the legacy server's re-split and the
     line's own rules); `view` is jobsub_q's, `terms` jobsub_history's."""
 
-    def __init__(self, plan: Plan, grammar: Grammar, environ: Mapping[str, str],
-                 refusal_status: int | None = None) -> None:
+    def __init__(self, plan: Plan, grammar: Grammar, parsed: Parsed,
+                 environ: Mapping[str, str], refusal_status: int | None = None) -> None:
         self.plan = plan
         self.grammar = grammar
+        self.parsed = parsed
         self.environ = environ
         self.refusal_status = refusal_status  # None: the command's usage-error status
         self.out = Words()  # the jobsub_lite words, in order
         self.view = "default"  # jobsub_q: the legacy layout ("": condor's own output)
         self.terms: list[str] = []  # jobsub_history: the constraint's terms
         self.lite_version: str | None = None
-        self.parsed: Parsed | None = None
         self.raw: list[str] = []  # the caller's words, before the legacy server's re-split
         self.origin: list[tuple[int, ...]] = []  # legacy word -> the raw words behind it
         self.as_written: set[int] = set()  # legacy words replaced by the caller's literal
@@ -66,8 +66,9 @@ class Call:
 
 
 class Answered(Exception):
-    """An abbreviated --help, --version or -manual: the drop-in answers the call itself
-    (what: "help", "version" or "manual"), as the legacy client's optparse did."""
+    """A --help, --version or -manual among the rows (abbreviated, or inside a word the
+    legacy server re-split): the drop-in answers the call itself (what: "help", "version"
+    or "manual"), as the legacy client's optparse did."""
 
     def __init__(self, what: str) -> None:
         super().__init__(what)
@@ -96,7 +97,7 @@ def refused(call: Call, item: Item) -> None:
 
 
 def emulated(call: Call, item: Item) -> None:
-    """An emulation whose only trace on the line is its warning."""
+    """The row's warning, `<option> <reason>. <fix>` (an emulation's or a rewrite's)."""
     call.warn(item, f"{item.seen} {item.row.reason}. {item.row.fix}")
 
 
@@ -119,7 +120,7 @@ def _answer(what: str) -> Handler:
 # --- jobsub_submit --------------------------------------------------------------------------
 def dag_flag(call: Call, item: Item) -> None:
     """--dag: legacy ignored it; jobsub_lite reads the executable as a DAG file."""
-    if _is_dag_file(call.parsed.executable if call.parsed else None):
+    if _is_dag_file(call.parsed.executable):
         call.write(item, [])
     else:
         dropped(call, item)
@@ -148,10 +149,7 @@ JSON_CONFIG_LIMIT = 1 * userfiles.MiB  # --json-config: a file of options
 
 def expand_json_config(call: Call, item: Item) -> None:
     """--json-config FILE: its options join the line's, as the legacy client read them."""
-    from . import legacy
-
     parsed = call.parsed
-    assert parsed is not None
     more, exe, args = _json_words(item.values[0], parsed)
     extra = legacy.parse(legacy.resplit(more)[0], call.grammar)
     for new in extra.items:
@@ -212,7 +210,7 @@ def jobid_output_only(call: Call, item: Item) -> None:
 
 
 def _no_debug_beside_jobid_only(call: Call) -> None:
-    if call.parsed and any(i.row.key == "debug" for i in call.parsed.items):
+    if any(i.row.key == "debug" for i in call.parsed.items):
         raise UsageError("--jobid-output-only cannot be combined with --debug (the legacy "
                          "client refused it too); drop one of them")
 

@@ -170,7 +170,7 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
             if not condor_option(command, word):
                 raise UsageError(f"unknown option {word.partition('=')[0]}; see {command} "
                                  "--help", status=2)
-        call = fates.Call(plan, grammar, environ, refusal_status)
+        call = fates.Call(plan, grammar, parsed, environ, refusal_status)
         for item in list(parsed.items):
             note_grammar(plan, item, grammar)
             row = item.row

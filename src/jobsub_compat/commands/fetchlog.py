@@ -51,7 +51,7 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     if not jobs and not positional:
         raise UsageError("give --jobid CLUSTER.PROC@SCHEDD, or --list (the legacy client's "
                          "\"Missing required arguments\")")
-    call = fates.Call(plan, grammar, environ)
+    call = fates.Call(plan, grammar, parsed, environ)
     out = call.out
     for item in parsed.items:
         key = item.row.key

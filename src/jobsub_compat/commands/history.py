@@ -30,7 +30,7 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     (`C.@S`, `C@S`: the whole cluster, as `like 'C.%@S'`) `&& ProcId==P`, QDate bounds;
     `-name SCHEDD` of the job (each legacy schedd kept its own history)."""
     group = common.group_of(parsed, environ, plan=plan) or ""
-    call = fates.Call(plan, grammar, environ)
+    call = fates.Call(plan, grammar, parsed, environ)
     out, terms = call.out, call.terms
     terms.append(f'Jobsub_Group=?="{group}"')
     users = [i.values[0] for i in parsed.items if i.row.key == "user"]

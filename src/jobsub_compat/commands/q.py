@@ -51,7 +51,7 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     `Jobsub_Group=?="G"` (legacy matched regexp("group_G.*", AccountingGroup), a prefix).
     A --jobid alone keeps jobsub_lite's meaning, the job (words both accept): legacy also
     required it to be in the group, which only ever hid a job of another group."""
-    call = fates.Call(plan, grammar, environ)
+    call = fates.Call(plan, grammar, parsed, environ)
     out = call.out
     given = common.group_of(parsed, environ, False, plan)
     group = given or _group_from_token(plan, out, environ)

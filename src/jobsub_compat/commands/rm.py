@@ -83,7 +83,7 @@ def translate_for(command: str) -> common.Body:
             raise UsageError("give --jobid CLUSTER[.PROC]@SCHEDD, --user USER or "
                              "--constraint EXPR (the legacy client's \"Missing required "
                              "arguments\")")
-        call = fates.Call(plan, grammar, environ)
+        call = fates.Call(plan, grammar, parsed, environ)
         out = call.out
         users = [i.values[0] for i in parsed.items if i.row.key == "user"]
         constraints = [i.values[0] for i in parsed.items if i.row.key == "constraint"]

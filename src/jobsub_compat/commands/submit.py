@@ -94,8 +94,8 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
         lost = legacy.lost_executable(argv, exe_at, words, origin, parsed)
         if lost:
             raise UsageError(lost)
-    call = fates.Call(plan, grammar, environ)
-    call.lite_version, call.parsed, call.raw, call.origin = lite_version, parsed, argv, origin
+    call = fates.Call(plan, grammar, parsed, environ)
+    call.lite_version, call.raw, call.origin = lite_version, argv, origin
 
     for item in list(parsed.items):
         early = fates.EARLY.get(item.row.handler)
