@@ -75,6 +75,17 @@ def test_dry_run_needs_no_job_id(double_env: dict[str, str]) -> None:
     assert done.returncode == 0 and "Submission files are in:" in done.stdout
 
 
+@pytest.mark.parametrize("argv", [["-G", "gm2", "--support-email"],
+                                  ["-G", "gm2", "--support-email", "file:///x.sh"]],
+                         ids=["alone", "with-executable"])
+def test_support_email_gives_jobsub_lites_answer(double_env: dict[str, str],
+                                                 argv: list[str]) -> None:
+    """It submits nothing, so there is no job id to wait for: jobsub_lite's line, exit 0."""
+    done = run(argv, double_env)
+    assert (done.returncode, done.stdout) == (0, "Email jobsub-support@fnal.gov for help.\n")
+    assert "JC401" not in done.stderr, done.stderr
+
+
 def test_lite_rejection_passes_its_status(double_env: dict[str, str]) -> None:
     done = run(["-G", "gm2", "file:///x.sh"], {**double_env, "JOBSUB_LITE_DOUBLE_EXIT": "3"})
     assert done.returncode == 3

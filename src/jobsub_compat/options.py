@@ -1,7 +1,8 @@
 """THE option table: every legacy and jobsub_lite option of jobsub_submit, one row each.
 
 The legacy parser, the translator, `--help`, warnings and compat-matrix.md all read these
-rows. A new option is one new row (and its tests).
+rows. A new option is one new row (and its tests); a row that is rewritten or emulated
+names its handler, the function of fates.py that does it.
 
 Facts: ../shared/reference/legacy-jobsub.md (jobsub_client 1.2 and 1.3.4.1 client and
 server options, group extras) and jobsub-lite.md (jobsub_lite 1.12 lib/get_parser.py).
@@ -36,7 +37,8 @@ class Option:
                  fate: str, meaning: str, code: str | None = None, reason: str = "",
                  fix: str = "", legacy_repeat: str = "last", lite_repeat: str = "last",
                  where: str = "server", groups: tuple[str, ...] = (), metavar: str = "",
-                 integer: bool = False) -> None:
+                 integer: bool = False, handler: str = "", submits_nothing: bool = False
+                 ) -> None:
         self.key = key
         self.legacy = legacy  # spellings the legacy client or server accepted
         self.lite = lite  # jobsub_lite 1.12 spellings; the first is the one we write
@@ -52,6 +54,12 @@ class Option:
         self.groups = groups  # legacy group-specific option (only for these groups)
         self.metavar = metavar
         self.integer = integer  # the legacy optparse option was type='int' (else exit 2)
+        # What the fate does: a function of fates.HANDLERS, by name. A rewrite or an
+        # emulation names its own; other fates default to their generic handler.
+        self.handler = handler or _GENERIC.get(fate, "")
+        # jobsub_lite answers this option itself and submits nothing: no executable is
+        # needed, and no job id is expected of the output (--support-email).
+        self.submits_nothing = submits_nothing
 
     def __repr__(self) -> str:
         return f"Option({self.key!r})"
@@ -65,6 +73,8 @@ class Option:
         return self.lite[0] if self.lite else ""
 
 
+_GENERIC = {Fate.PASS: "pass", Fate.RENAME: "rename", Fate.DROP: "drop",
+            Fate.REFUSE: "refuse"}
 P, RN, RW, D, E, RF = (Fate.PASS, Fate.RENAME, Fate.REWRITE, Fate.DROP, Fate.EMULATE,
                        Fate.REFUSE)
 
@@ -92,11 +102,13 @@ SUBMIT: tuple[Option, ...] = (
            "is a dagNabbit DAG file.", "JC103",
            "was ignored by the legacy jobsub_submit but makes jobsub_lite read the "
            "executable as a DAG file; kept only when the executable is a DAG file",
-           "Remove it, or use jobsub_submit_dag for DAG files.", where="client"),
+           "Remove it, or use jobsub_submit_dag for DAG files.", where="client",
+           handler="dag_flag"),
     Option("json_config", ("--json-config",), (), 1, E,
            "JSON file of options (legacy 1.2.8+).", "JC105",
            "is not a jobsub_lite option; its JSON file is expanded into options",
-           "Write the options on the command line.", where="client", metavar="FILE"),
+           "Write the options on the command line.", where="client", metavar="FILE",
+           handler="json_config"),
     Option("tarball_exclusion_file", ("--tarball-exclusion-file",),
            ("--tarball-exclusion-file",), 1, P,
            "File of patterns excluded when a tardir:// is packed.", where="client",
@@ -110,18 +122,19 @@ SUBMIT: tuple[Option, ...] = (
     Option("jobid_output_only", ("--jobid-output-only",), (), 0, E,
            "Print only the job id on success.", "JC106",
            "is not a jobsub_lite option; emulated: stdout is only the job id",
-           "Take the id from the 'Use job id ID to retrieve output' line.", where="client"),
+           "Take the id from the 'Use job id ID to retrieve output' line.", where="client",
+           handler="jobid_output_only"),
     Option("help", ("-h", "--help"), ("-h", "--help"), 0, E,
            "Show this help (legacy options, their fates and the jobsub_lite spelling).",
-           reason="is answered by the drop-in", where="client"),
+           reason="is answered by the drop-in", where="client", handler="help"),
     Option("version", ("--version",), ("--version",), 0, E,
            "Show the compat layer's version and the jobsub_lite version behind it.",
-           reason="is answered by the drop-in", where="client"),
+           reason="is answered by the drop-in", where="client", handler="version"),
     Option("x509_user_proxy", ("-x", "--X509_USER_PROXY"), (), 1, RW,
            "X.509 proxy to use (jobsub_client 1.2.2 era).", "JC107",
            "is not a jobsub_lite option; passed as $X509_USER_PROXY",
            "Export X509_USER_PROXY instead (jobsub_lite uses tokens; proxies only where "
-           "the site enables them).", where="client", metavar="PROXY"),
+           "the site enables them).", where="client", metavar="PROXY", handler="x509_proxy"),
     Option("continue_on_failure", ("--continue-on-failure",), (), 0, RF,
            "jobsub_client 1.2.2-era option with no documented behaviour.", "JC108",
            "has no documented meaning and no jobsub_lite equivalent",
@@ -136,21 +149,22 @@ SUBMIT: tuple[Option, ...] = (
     Option("memory", ("--memory",), ("--memory",), 1, RW,
            "Memory request, NUMBER[KB|MB|GB|TB].", "JC111",
            "without a unit means MB in both clients; the unit is written out",
-           "Write the unit, e.g. --memory=2000MB.", metavar="SIZE"),
+           "Write the unit, e.g. --memory=2000MB.", metavar="SIZE", handler="size_mb"),
     Option("disk", ("--disk",), ("--disk",), 1, RW,
            "Disk request, NUMBER[KB|MB|GB|TB].", "JC112",
            "without a unit means KB in both clients; the unit is written out",
-           "Write the unit, e.g. --disk=10GB.", metavar="SIZE"),
+           "Write the unit, e.g. --disk=10GB.", metavar="SIZE", handler="size_kb"),
     Option("cpu", ("--cpu",), ("--cpu",), 1, P, "Number of CPUs.", metavar="N"),
     Option("expected_lifetime", ("--expected-lifetime", "--expected_lifetime"),
            ("--expected-lifetime",), 1, RW,
            "Expected job lifetime: short, medium, long or NUMBER[s|m|h|d].", "JC113",
            "bare numbers are seconds in both clients; the unit is written out",
-           "Write --expected-lifetime=NUMBERs (or m, h, d).", metavar="LIFETIME"),
+           "Write --expected-lifetime=NUMBERs (or m, h, d).", metavar="LIFETIME",
+           handler="seconds"),
     Option("timeout", ("--timeout",), ("--timeout",), 1, RW,
            "Kill the job script after NUMBER[s|m|h|d].", "JC114",
            "bare numbers are seconds in both clients; the unit is written out",
-           "Write --timeout=NUMBERs (or m, h, d).", metavar="DURATION"),
+           "Write --timeout=NUMBERs (or m, h, d).", metavar="DURATION", handler="seconds"),
     Option("OS", ("--OS",), ("--OS",), 1, P,
            "Desired worker OS list (+DesiredOS).", "JC115",
            "names a retired OS (SL5/SL6/SL7). jobsub_lite 1.12 sets +DesiredOS and its "
@@ -159,25 +173,27 @@ SUBMIT: tuple[Option, ...] = (
            "lists that OS, and none advertise a retired one; the job itself runs in the "
            "container image (default EL9), not in that OS",
            "Remove --OS; to run in another OS give its image with --singularity-image=IMAGE.",
-           metavar="OS"),
+           metavar="OS", handler="retired_os"),
     Option("resource_provides", ("--resource-provides",), ("--resource-provides",), 1, RW,
            "KEY=VALUES resource request, e.g. usage_model=DEDICATED,OPPORTUNISTIC,OFFSITE.",
            "JC116",
            "usage_model values are upper-cased: jobsub_lite checks OFFSITE "
            "case-sensitively and would otherwise keep the job onsite",
            "Write usage_model values in upper case.", legacy_repeat="append",
-           lite_repeat="append", metavar="KEY=VALUE"),
+           lite_repeat="append", metavar="KEY=VALUE", handler="usage_model_upper"),
     Option("site", ("--site",), ("--site",), 1, P, "Comma list of sites.", metavar="SITES"),
     Option("blacklist", ("--blacklist",), ("--blocklist", "--blacklist"), 1, RW,
            "Comma list of sites to avoid.", "JC117",
            "is the legacy spelling of --blocklist (jobsub_lite 1.4 and later; an older "
-           "jobsub_lite gets --blacklist)", "Use --blocklist.", metavar="SITES"),
+           "jobsub_lite gets --blacklist)", "Use --blocklist.", metavar="SITES",
+           handler="blocklist"),
     Option("append_condor_requirements", ("-c", "--append_condor_requirements"),
            ("-c", "--append_condor_requirements", "--append-condor-requirements"), 1, P,
            "ClassAd expression ANDed onto the job requirements.", "JC209",
            "passes; several are joined with && when the installed jobsub_lite is older than "
            "1.4 (it kept only the last); a value that is ClassAd only as written is passed "
-           "as written (JC205)", legacy_repeat="append", lite_repeat="append", metavar="EXPR"),
+           "as written (JC205)", legacy_repeat="append", lite_repeat="append", metavar="EXPR",
+           handler="requirement"),
     Option("overwrite_condor_requirements", ("--overwrite_condor_requirements",),
            ("--overwrite_condor_requirements", "--overwrite-condor-requirements"), 1, RF,
            "Replace the job requirements entirely.", "JC118",
@@ -191,17 +207,18 @@ SUBMIT: tuple[Option, ...] = (
            "while it is still published on CVMFS",
            "Use --singularity-image=/cvmfs/singularity.opensciencegrid.org/fermilab/"
            "fnal-wn-el9:latest.", legacy_repeat="append", lite_repeat="append",
-           metavar="LINE"),
+           metavar="LINE", handler="submit_line"),
     Option("environment", ("-e", "--environment"), ("-e", "--environment"), 1, P,
            "Export VAR (caller's value) or VAR=VALUE to the job. A VAR unset or empty is "
            "refused, as the legacy server refused it (JC302).", legacy_repeat="append",
-           lite_repeat="append", metavar="VAR[=VALUE]"),
+           lite_repeat="append", metavar="VAR[=VALUE]", handler="export_variable"),
     Option("f", ("-f",), ("-f",), 1, P, "Input file (path or dropbox://path).",
            legacy_repeat="append", lite_repeat="append", metavar="FILE"),
     Option("d", ("-d",), ("-d",), 2, P,
            "Output directory: $CONDOR_DIR_TAG on the worker, copied to DIR at the end.",
            "JC203", "passes; a tag glued to -d (-dOUT DIR) is split, since jobsub_lite "
-           "rejects it", legacy_repeat="append", lite_repeat="append", metavar="TAG DIR"),
+           "rejects it", legacy_repeat="append", lite_repeat="append", metavar="TAG DIR",
+           handler="glued_tag"),
     Option("tar_file_name", ("--tar_file_name",), ("--tar_file_name", "--tar-file-name"), 1,
            RW, "Tarball shipped to the job and unpacked (dropbox://TAR, tardir://DIR or a "
            "path; jobsub_lite: the files are in $INPUT_TAR_DIR_LOCAL).", "JC136",
@@ -211,7 +228,7 @@ SUBMIT: tuple[Option, ...] = (
            "passed as dropbox://PATH (uploaded, unpacked in the job) and an unreadable one is "
            "refused. Given twice, only the last is kept, as the legacy client did (JC208)",
            "Use --tar_file_name=dropbox://PATH, or a .tar.bz2 for a path only the job can "
-           "read.", lite_repeat="append", metavar="URI"),
+           "read.", lite_repeat="append", metavar="URI", handler="tarball"),
     Option("log_file", ("-L", "--log_file"), ("-L", "--log_file", "--log-file"), 1, P,
            "Extra log of the job's output, copied back.", metavar="PATH"),
     Option("compress_log", ("--compress_log",), (), 0, D,
@@ -246,7 +263,7 @@ SUBMIT: tuple[Option, ...] = (
            "SAM project name for --dataset_definition.", metavar="NAME"),
     Option("drain", ("--drain",), (), 0, E, "Mark the job drainable (+Drain = True).",
            "JC124", "is not a jobsub_lite option; emulated with --lines=+Drain=True",
-           "Use --lines=+Drain=True."),
+           "Use --lines=+Drain=True.", handler="drain"),
     Option("schedd", ("--schedd",), ("--schedd-for-testing",), 1, RN,
            "Submit to this schedd.", "JC125",
            "is the legacy spelling of jobsub_lite's --schedd-for-testing, which checks the "
@@ -256,7 +273,7 @@ SUBMIT: tuple[Option, ...] = (
            "asked the legacy server to run on the grid; jobsub_lite always does",
            "Remove it."),
     Option("no_submit", ("-n", "--no_submit"), ("-n", "--no_submit", "--no-submit"), 0, P,
-           "Make the submit files but do not submit (dry run)."),
+           "Make the submit files but do not submit (dry run).", handler="dry_run"),
     Option("C", ("-C",), (), 0, D, "Run from the submit directory (obsolete in legacy).",
            "JC127", "was obsolete in the legacy client and had no effect on grid jobs",
            "Remove it."),
@@ -271,11 +288,12 @@ SUBMIT: tuple[Option, ...] = (
     Option("show_parsing", ("--show-parsing",), (), 0, E,
            "Print how the command line was parsed and exit without submitting.", "JC130",
            "is not a jobsub_lite option; emulated: the parse is shown and nothing is "
-           "submitted", "Use `jobsub-compat explain -- jobsub_submit ...`."),
+           "submitted", "Use `jobsub-compat explain -- jobsub_submit ...`.",
+           handler="show_parsing", submits_nothing=True),
     Option("verbose", ("-v", "--verbose"), ("--verbose",), 0, RW,
            "Verbose output (legacy: a flag; jobsub_lite: --verbose LEVEL).", "JC131",
            "is a flag in the legacy client but takes a level in jobsub_lite; "
-           "written as --verbose=1", "Use --verbose=1."),
+           "written as --verbose=1", "Use --verbose=1.", handler="verbose_level"),
     # --- experiment-specific legacy server options ----------------------------------------
     Option("i", ("-i",), ("-i",), 1, P, "Release directory whose setup.sh is sourced "
            "(minerva, nova).", metavar="RELDIR"),
@@ -307,7 +325,7 @@ SUBMIT: tuple[Option, ...] = (
     Option("devserver", (), ("--devserver",), 0, P, "Use development schedds.",
            where="lite"),
     Option("support_email", (), ("--support-email",), 0, P, "Print the support address.",
-           where="lite"),
+           where="lite", submits_nothing=True),
     Option("schedd_for_testing", (), ("--schedd-for-testing",), 1, P,
            "Submit to this jobsub_lite schedd.", where="lite", metavar="SCHEDD"),
     Option("job_info", (), ("--job-info",), 1, P,
@@ -362,7 +380,7 @@ _DAG_ONLY = (
            "Run at most N jobs of the DAG at once.", "JC140",
            "is a legacy alias of --maxConcurrent", "Use --maxConcurrent=N.", metavar="N"),
     Option("manual", ("-manual", "-man"), (), 0, E, "Print the DAG description manual.",
-           reason="is answered by the drop-in", where="client"),
+           reason="is answered by the drop-in", where="client", handler="manual"),
     Option("continue_on_failure", ("--continue-on-failure",), (), 0, RF,
            "Keep running downstream DAG jobs after a job fails.", "JC141",
            "has no jobsub_lite equivalent: a failed node stops its dependants",
@@ -437,17 +455,18 @@ CONDOR_OPTIONS: dict[str, tuple[tuple[str, int], ...]] = {
 }
 
 
-def _jobid(legacy: tuple[str, ...], many: bool) -> Option:
+def _jobid(legacy: tuple[str, ...], many: bool, handler: str = "selection") -> Option:
     return Option("jobid", legacy, ("-J", "--jobid"), 1, P,
                   "Job id CLUSTER[.PROC]@SCHEDD" + (", or a comma list of them." if many
                                                     else "."),
                   "JC160", "must name its schedd (CLUSTER[.PROC]@SCHEDD)",
                   "Write the job id as CLUSTER[.PROC]@SCHEDD, e.g. 12345.0@jobsub01.fnal.gov.",
-                  where="client", metavar="JOBID")
+                  where="client", metavar="JOBID", handler=handler)
 
 
 _CONSTRAINT = Option("constraint", ("--constraint",), ("--constraint",), 1, P,
-                     "ClassAd constraint selecting the jobs.", where="client", metavar="EXPR")
+                     "ClassAd constraint selecting the jobs.", where="client", metavar="EXPR",
+                     handler="selection")
 _Q_VIEW = "shared legacy destination: the last of --long/--dag/--hold/--run/--idle wins"
 
 Q: tuple[Option, ...] = (
@@ -455,30 +474,30 @@ Q: tuple[Option, ...] = (
     Option("jobsub_server_lite", (), ("--jobsub_server",), 1, P,
            "jobsub_lite's ignored --jobsub_server.", where="lite", metavar="URL"),
     Option("user", ("--user",), ("--user",), 1, P, "Only this user's jobs.", where="client",
-           metavar="USER"),
+           metavar="USER", handler="selection"),
     _jobid(("--jobid",), False), _CONSTRAINT,
     Option("long", ("--long",), ("-long",), 0, RW, "All attributes of each job (condor_q -long).",
            "JC161", "is passed to condor_q as -long; the output is condor's, as it was",
-           "Use -long.", where="client"),
+           "Use -long.", where="client", handler="condor_option"),
     Option("dag", ("--dag",), (), 0, E, "Jobs grouped by DAG.", "JC162",
            "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
-           "Use -dag for condor's own layout."),
+           "Use -dag for condor's own layout.", handler="legacy_view"),
     Option("hold", ("--hold",), (), 0, E, "Held jobs with their hold reason.", "JC162",
            "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
-           "Use -hold for condor's own layout."),
+           "Use -hold for condor's own layout.", handler="legacy_view"),
     Option("run", ("--run",), (), 0, E, "Running jobs only.", "JC162",
            "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
-           "Use -run for condor's own layout."),
+           "Use -run for condor's own layout.", handler="legacy_view"),
     Option("idle", ("--idle",), (), 0, E, "Idle jobs only.", "JC162",
            "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
-           "Use -idle for condor's own layout."),
+           "Use -idle for condor's own layout.", handler="legacy_view"),
     Option("summary", ("--summary",), (), 0, E, "Job counts per owner.", "JC162",
            "is formatted by the drop-in from condor_q's JSON, in the legacy layout",
-           "Use -totals for condor's own counts."),
+           "Use -totals for condor's own counts.", handler="legacy_view"),
     Option("better_analyze", ("--better-analyze",), ("-better-analyze",), 0, RW,
            "Why a job does not run (condor_q -better-analyze; needs --jobid).", "JC161",
            "is passed to condor_q as -better-analyze; the output is condor's, as it was",
-           "Use -better-analyze.", where="client"),
+           "Use -better-analyze.", where="client", handler="condor_option"),
     Option("debug", ("--debug",), (), 0, D, "Debug output.", "JC163",
            "printed the legacy server's request details; jobsub_q's table is made from "
            "condor_q's JSON here, which debug output would break", "Remove it.",
@@ -497,34 +516,36 @@ def _action_table(action: str) -> tuple[Option, ...]:
                "JC164", "is not a jobsub_lite option of this command; passed as a constraint "
                "on Owner and the group (as the legacy server kept to the group's jobs)",
                "Give --constraint 'Owner==\"USER\"&&Jobsub_Group==\"GROUP\"'.",
-               where="client", metavar="USER"),
+               where="client", metavar="USER", handler="owner_constraint"),
         _CONSTRAINT, _DEBUG, _HELP, _VERSION, *_LITE_BASE,
     ]
     if action == "remove":
         rows.append(Option("forcex", ("--forcex",), ("-forcex",), 0, RW,
                            "Force removal of jobs in the X state (condor_rm -forcex).",
                            "JC161", "is passed to condor_rm as -forcex", "Use -forcex.",
-                           where="client"))
+                           where="client", handler="condor_option"))
     return tuple(rows)
 
 
 HISTORY: tuple[Option, ...] = (
     _GROUP, _SERVER_Q,
     Option("user", ("--user",), ("--user",), 1, P, "Only this user's jobs.", where="client",
-           metavar="USER"),
+           metavar="USER", handler="selection"),
     _jobid(("--jobid",), False),
     Option("constraint", (), ("--constraint",), 1, E,
            "ClassAd constraint (no legacy option; jobsub_lite 1.12 parses it and ignores it): "
            "the drop-in hands it to condor_history, ANDed with the rest.", where="lite",
-           metavar="EXPR"),
+           metavar="EXPR", handler="history_constraint"),
     Option("qdate_ge", ("--qdate-ge",), ("--qdate-ge",), 1, RW,
            "Jobs submitted on or after DATE (YYYY-MM-DD or 'YYYY-MM-DD hh:mm:ss').", "JC165",
            "is passed as a QDate constraint, since jobsub_lite reads only YYYY-MM-DD",
-           "Give -constraint 'QDate >= EPOCH'.", where="client", metavar="DATE"),
+           "Give -constraint 'QDate >= EPOCH'.", where="client", metavar="DATE",
+           handler="qdate_ge"),
     Option("qdate_le", ("--qdate-le",), ("--qdate-le",), 1, RW,
            "Jobs submitted on or before DATE (YYYY-MM-DD or 'YYYY-MM-DD hh:mm:ss').", "JC165",
            "is passed as a QDate constraint, since jobsub_lite reads only YYYY-MM-DD",
-           "Give -constraint 'QDate <= EPOCH'.", where="client", metavar="DATE"),
+           "Give -constraint 'QDate <= EPOCH'.", where="client", metavar="DATE",
+           handler="qdate_le"),
     Option("debug", ("--debug",), (), 0, D, "Debug output.", "JC163",
            "printed the legacy server's request details; jobsub_history's table is made from "
            "condor_history's JSON here, which debug output would break", "Remove it.",
@@ -533,7 +554,7 @@ HISTORY: tuple[Option, ...] = (
 )
 
 FETCHLOG: tuple[Option, ...] = (
-    _GROUP, _ROLE, _SERVER_Q, _jobid(("-J", "--job", "--jobid"), False),
+    _GROUP, _ROLE, _SERVER_Q, _jobid(("-J", "--job", "--jobid"), False, "pass"),
     Option("destdir", ("--dest-dir", "--unzipdir", "--destdir"),
            ("--dest-dir", "--unzipdir", "--destdir"), 1, P,
            "Unpack the logs into DIR (created) instead of keeping the archive.",
@@ -544,16 +565,16 @@ FETCHLOG: tuple[Option, ...] = (
            "drop-in asks for tar and repacks it into <jobid>.zip with Python's zipfile, "
            "entries <jobid>/<file>, where the legacy client wrote it (tar passes)",
            "Use the default tar (<jobid>.tgz), or --dest-dir DIR for the files themselves.",
-           where="client", metavar="FORMAT"),
+           where="client", metavar="FORMAT", handler="archive_format"),
     Option("partial", ("--partial",), ("--partial",), 0, P,
            "Only the job's stdout/stderr, not the whole sandbox.", where="client"),
     Option("list", ("--list-sandboxes", "--list"), (), 0, E,
            "List your jobs' sandboxes (job id and creation date).", "JC166",
            "is not a jobsub_lite option; emulated from jobsub_q and jobsub_history",
-           "Use jobsub_q/jobsub_history --user USER.", where="client"),
+           "Use jobsub_q/jobsub_history --user USER.", where="client", handler="whole_call"),
     Option("user", ("--user",), (), 1, E, "User whose sandboxes --list shows.", "JC166",
            "only chose the user of --list-sandboxes; jobsub_lite's fetchlog has no such option",
-           "Use it only with --list.", where="client", metavar="USER"),
+           "Use it only with --list.", where="client", metavar="USER", handler="fetchlog_user"),
     Option("timeout", ("--timeout",), (), 1, D, "Transfer timeout in seconds.", "JC167",
            "set the legacy client's transfer timeout; jobsub_lite has its own",
            "Remove it.", where="client", metavar="SECONDS", integer=True),
@@ -575,7 +596,8 @@ PRIO: tuple[Option, ...] = (
     _GROUP, _ROLE, _SERVER_Q, _jobid(("--jobid",), True),
     Option("prio", ("--prio",), (), 1, E, "New priority (higher runs first).", "JC171",
            "is emulated: JobPrio is set on the job's schedd with the HTCondor bindings",
-           "Use condor_prio -name SCHEDD -p N JOBID.", where="client", metavar="N"),
+           "Use condor_prio -name SCHEDD -p N JOBID.", where="client", metavar="N",
+           handler="whole_call"),
     Option("user", ("--user",), (), 1, RF, "Disabled in the legacy client.", "JC172",
            "was disabled in the legacy client", "Give --jobid.", where="client",
            metavar="USER"),

@@ -105,6 +105,16 @@ def test_usage_errors(line: str, fragment: str, status: int) -> None:
     assert plan.backend_argv == []
 
 
+@pytest.mark.parametrize(("word", "action"), [("--hel", "print"), ("--vers", "version")])
+def test_abbreviated_help_and_version_are_answered(word: str, action: str) -> None:
+    """optparse read --hel as --help (jobsub_lite would print its own help instead)."""
+    from jobsub_compat.commands import common
+
+    plan = q.translate(["-G", "gm2", word], ENV)
+    assert (plan.action, plan.error, plan.backend_argv) == (action, None, [])
+    assert action == "version" or plan.text == common.help_text("jobsub_q")
+
+
 def test_output_reports_condor_failures(capsys: pytest.CaptureFixture[str]) -> None:
     plan = q.translate(["--user", "alice"], ENV)
     out = q.QOutput(plan)

@@ -334,6 +334,35 @@ def test_help_and_version_and_show_parsing() -> None:
     assert plan.action == "print" and "'-N'" in plan.text and plan.backend_argv == []
 
 
+@pytest.mark.parametrize(("argv", "action"), [
+    pytest.param(["-G", "gm2", "--hel", "file:///x.sh"], "print", id="help"),
+    pytest.param(["-G", "gm2", "--vers", "file:///x.sh"], "version", id="version"),
+    pytest.param(["-G", "gm2", "-N 2 --help", "file:///x.sh"], "print", id="help-re-split"),
+])
+def test_abbreviated_help_and_version_are_answered(argv: list[str], action: str) -> None:
+    """optparse read --hel as --help: the legacy client answered and submitted nothing."""
+    plan = submit.translate(argv, ENV)
+    assert (plan.action, plan.error, plan.backend_argv) == (action, None, [])
+    assert action == "version" or plan.text == common.help_text("jobsub_submit")
+
+
+@pytest.mark.parametrize("argv", [
+    pytest.param(["-G", "gm2", "--support-email"], id="alone"),
+    pytest.param(["-G", "gm2", "--support-email", "file:///x.sh"], id="with-executable"),
+])
+def test_support_email_submits_nothing(argv: list[str]) -> None:
+    """jobsub_lite prints its support address and submits nothing: no executable is
+    needed, and its output carries no job id to wait for."""
+    plan = submit.translate(argv, ENV)
+    assert plan.error is None and not plan.expect_job_id
+    assert plan.backend_argv[1:] == argv
+
+
+def test_without_support_email_an_executable_is_needed() -> None:
+    plan = submit.translate(["-G", "gm2", "--devserver"], ENV)
+    assert plan.error == "no executable: give file://SCRIPT after the options"
+
+
 def test_help_lists_every_row() -> None:
     text = common.help_text("jobsub_submit")
     for row in submit.options.SUBMIT:

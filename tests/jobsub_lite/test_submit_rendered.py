@@ -610,6 +610,14 @@ def _support(ctx: Ctx, r: harness.Render) -> None:
     assert r.submissions == []
 
 
+@case("support-email-dropin", ["-G", "gm2", "--support-email", "{exe}"], {"support_email"})
+@case("support-email-alone", ["-G", "gm2", "--support-email"], {"support_email"})
+def _support_dropin(ctx: Ctx, r: harness.Render) -> None:
+    # through the drop-in: jobsub_lite's answer and status, no job id expected (no JC401)
+    assert r.status == 0 and "jobsub-support@fnal.gov" in r.stdout, r
+    assert r.submissions == [] and "JC401" not in r.stderr, r
+
+
 # --- SAM datasets, maxConcurrent, DAGs -------------------------------------------------------
 @case("dataset", ["-G", "gm2", "--dataset_definition=mydef", "--project_name=proj1",
                   "--generate-email-summary", "{exe}"],

@@ -5,7 +5,7 @@ the facts of each drop-in's selection table in compat-matrix.md."""
 from __future__ import annotations
 
 from .. import codes as w
-from .. import legacy, options
+from .. import fates, legacy, options
 from ..legacy import Parsed
 from ..options import Fate
 from ..plan import Plan, one_line
@@ -139,11 +139,12 @@ def help_text(command: str) -> str:
 def translate(command: str, argv: list[str], environ: Mapping[str, str],
               body: Body, refusal_status: int | None = None, backend_path: str | None = None
               ) -> Plan:
-    """A Plan for a locally parsed command: help and version first, then the rows'
-    generic fates (refuse, drop), then `body` for the rest; usage errors end the plan
-    with the legacy status (UsageError.status, else the registry's check_status;
-    `refusal_status` for a
-    refused row). `backend_path` starts the jobsub_lite argv that `body` completes."""
+    """A Plan for a locally parsed command: help and version first, then the refused and
+    dropped rows (their fates.py handlers), then `body` for the rest, which applies their
+    handlers (an abbreviated --help or --version is answered here); usage errors end the
+    plan with the legacy status (UsageError.status, else the registry's check_status;
+    `refusal_status` for a refused row). `backend_path` starts the jobsub_lite argv that
+    `body` completes."""
     plan = Plan(command)
     plan.backend_argv = [backend_path or command]
     if any(word in ("-h", "--help") for word in argv):
@@ -169,24 +170,26 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
             if not condor_option(command, word):
                 raise UsageError(f"unknown option {word.partition('=')[0]}; see {command} "
                                  "--help", status=2)
+        call = fates.Call(plan, grammar, parsed, environ, refusal_status)
         for item in list(parsed.items):
             note_grammar(plan, item, grammar)
             row = item.row
             if row.integer and not _is_int(item.values[0]):
                 raise UsageError(f"option {item.seen}: invalid integer value: "
                                  f"'{item.values[0]}'", status=2)  # optparse's type='int'
-            if row.fate == Fate.REFUSE:
-                raise UsageError(f"{item.seen} {row.reason}. {row.fix}", row.code,
-                                 refusal_status)  # None: the registry's check_status
-            if row.fate == Fate.DROP:
-                plan.warn(row.code or "", f"{item.seen} {row.reason}; dropped. {row.fix}")
+            if row.fate in (Fate.REFUSE, Fate.DROP):
+                fates.apply(call, item)  # a refusal raises; a drop warns
                 parsed.items.remove(item)
-        body(plan, parsed, grammar, environ)
-        plan.details.setdefault("group", group_of(parsed, environ, False, plan) or "")
-        roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
-        if roles:
-            plan.details.setdefault("role", roles[-1])
-        check_names(plan, parsed, environ, any(i.row.key == "group" for i in parsed.items))
+        try:
+            body(plan, parsed, grammar, environ)
+        except fates.Answered as answered:  # an abbreviated --help or --version
+            plan.backend_argv = []
+            if answered.what == "version":
+                plan.action = "version"
+            else:
+                plan.action, plan.text = "print", help_text(command)
+            return plan
+        note_identity(plan, parsed, environ, False)
     except Unavailable as exc:
         plan.error, plan.exit_code, plan.backend_argv = one_line(str(exc)), 1, []
     except UsageError as exc:
@@ -195,6 +198,17 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
             COMMANDS[command].check_status
         plan.backend_argv = []
     return plan
+
+
+def note_identity(plan: Plan, parsed: Parsed, environ: Mapping[str, str],
+                  required: bool = True) -> None:
+    """The call's group and role in plan.details (for the token and the log), each checked
+    as a name."""
+    plan.details.setdefault("group", group_of(parsed, environ, required, plan) or "")
+    roles = [i.values[0] for i in parsed.items if i.row.key == "role"]
+    if roles:
+        plan.details.setdefault("role", roles[-1])
+    check_names(plan, parsed, environ, any(i.row.key == "group" for i in parsed.items))
 
 
 def _is_int(text: str) -> bool:

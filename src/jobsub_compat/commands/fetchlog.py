@@ -14,10 +14,9 @@ import posixpath
 import sys
 import time
 
-from .. import backend, legacy, options
+from .. import backend, fates, legacy, options
 from ..legacy import Parsed
 from ..plan import Plan
-from ..rewrite import Words, spelling
 from ..warnings import RuntimeFailure, UsageError
 from . import common
 
@@ -52,23 +51,15 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     if not jobs and not positional:
         raise UsageError("give --jobid CLUSTER.PROC@SCHEDD, or --list (the legacy client's "
                          "\"Missing required arguments\")")
-    out = Words()
+    call = fates.Call(plan, grammar, parsed, environ)
+    out = call.out
     for item in parsed.items:
         key = item.row.key
-        if key == "user":
-            plan.warn(item.row.code or "", f"{item.seen} {item.values[0]} "
-                      f"{item.row.reason}; dropped. {item.row.fix}")
-            continue
-        if key == "jobid":
+        if key == "jobid":  # where FetchOutput puts the archive
             plan.details["job"] = common.job_id(item.values[0])
         if key == "destdir":
             plan.details[key] = item.values[0]
-        if key == "archive_format":
-            if item.values[0] == "zip":
-                plan.details[key] = "zip"
-                plan.warn(item.row.code or "", f"{item.seen} zip: {item.row.reason}.")
-            continue  # tar is jobsub_lite's default and only web-service format
-        out.option(spelling(item, grammar), item.values, item.form)
+        fates.apply(call, item)
     if positional and "job" not in plan.details:
         plan.details["job"] = positional[0]
     out.words.extend(parsed.passed)

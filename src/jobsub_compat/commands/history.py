@@ -8,14 +8,9 @@ schedd. The drop-in hands condor_history its constraint and `-name SCHEDD` itsel
 
 from __future__ import annotations
 
-import datetime
-import time
-
-from .. import legacy, options
+from .. import fates, legacy
 from ..legacy import Parsed
 from ..plan import Plan
-from ..rewrite import Words, spelling
-from ..warnings import UsageError
 from . import common
 from .q import QOutput
 
@@ -26,21 +21,6 @@ if TYPE_CHECKING:
 
 
 COMMAND = "jobsub_history"
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
-
-
-def epoch(value: str) -> int:
-    """A legacy --qdate-ge/--qdate-le value as epoch seconds (local time, as legacy)."""
-    for form in DATE_FORMATS:
-        try:
-            moment = datetime.datetime.strptime(value, form)
-        except ValueError:
-            continue
-        return int(time.mktime(moment.timetuple()))
-    raise UsageError(f"invalid date format {value!r}: write YYYY-MM-DD or "
-                     "'YYYY-MM-DD hh:mm:ss'", options.code_of("jobsub_history", "qdate_ge"))
-
-
 def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
           environ: Mapping[str, str]) -> None:
     """The legacy selection (server/webapp/sqlite_commands.py constructQuery, handle_jobid):
@@ -50,25 +30,18 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     (`C.@S`, `C@S`: the whole cluster, as `like 'C.%@S'`) `&& ProcId==P`, QDate bounds;
     `-name SCHEDD` of the job (each legacy schedd kept its own history)."""
     group = common.group_of(parsed, environ, plan=plan) or ""
-    out = Words()
-    terms = [f'Jobsub_Group=?="{group}"']
+    call = fates.Call(plan, grammar, parsed, environ)
+    out, terms = call.out, call.terms
+    terms.append(f'Jobsub_Group=?="{group}"')
     users = [i.values[0] for i in parsed.items if i.row.key == "user"]
     if users:
         terms.append(f'Owner=?="{users[-1]}"')
     schedd = job = ""
     for item in parsed.items:
-        key = item.row.key
-        if key == "jobid":
+        if item.row.key == "jobid":  # the job, from its own schedd's history (below)
             cluster, proc, schedd = common.split_job_id(common.job_id(item.values[0]))
             job = f"ClusterId=={cluster}" + (f" && ProcId=={proc}" if proc else "")
-        elif key == "constraint":
-            terms.append(f"({item.values[0]})")
-        elif key in ("qdate_ge", "qdate_le"):
-            op = ">=" if key == "qdate_ge" else "<="
-            terms.append(f"QDate {op} {epoch(item.values[0])}")
-            plan.warn(item.row.code or "", f"{item.seen} {item.values[0]} {item.row.reason}.")
-        elif key != "user":
-            out.option(spelling(item, grammar), item.values, item.form)
+        fates.apply(call, item)
     if job:
         terms.append(job)
         out.words += ["-name", schedd]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from .. import codes as w
-from .. import legacy
+from .. import fates, legacy
 from ..legacy import Parsed
 from ..plan import Plan
 from ..rewrite import Words, spelling
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 
 COMMAND = "jobsub_q"
-VIEWS = {"dag", "hold", "run", "idle", "summary"}
-RAW = {"long", "better_analyze"}
 _ONE_VIEW = {"long", "dag", "hold", "run", "idle"}
 _SUMMARY_CONFLICTS = {"long", "dag", "hold", "better_analyze", "user", "jobid", "role"}
 # condor_q says so on stderr and prints no JSON for that schedd; jobsub_lite exits 0.
@@ -53,7 +51,8 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     `Jobsub_Group=?="G"` (legacy matched regexp("group_G.*", AccountingGroup), a prefix).
     A --jobid alone keeps jobsub_lite's meaning, the job (words both accept): legacy also
     required it to be in the group, which only ever hid a job of another group."""
-    out = Words()
+    call = fates.Call(plan, grammar, parsed, environ)
+    out = call.out
     given = common.group_of(parsed, environ, False, plan)
     group = given or _group_from_token(plan, out, environ)
     keys = [i.row.key for i in parsed.items]
@@ -88,19 +87,9 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
                       "as the legacy client ignored it; dropped. Remove --user.")
     elif users:
         expr = f'Owner=="{users[-1]}"&&Jobsub_Group=?="{group}"'
-    view = "default"
     for item in parsed.items:
-        key = item.row.key
-        if key in VIEWS:
-            view = key
-            plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}.")
-            continue
-        if key in RAW:
-            view = ""
-            plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
-        if key in ("user", "constraint", "jobid"):
-            continue  # one selection, below
-        out.option(spelling(item, grammar), item.values, item.form)
+        fates.apply(call, item)  # the job selection's rows are written below
+    view = call.view
     if jobs:
         out.option(spelling(jobs[-1], grammar), jobs[-1].values, jobs[-1].form)
     if expr:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import sys
 
 from .. import codes as w
-from .. import legacy
+from .. import fates, legacy
 from ..legacy import Parsed
 from ..plan import Plan, one_line
-from ..rewrite import Words, spelling
+from ..rewrite import spelling
 from ..warnings import UsageError
 from . import common
 
@@ -83,7 +83,8 @@ def translate_for(command: str) -> common.Body:
             raise UsageError("give --jobid CLUSTER[.PROC]@SCHEDD, --user USER or "
                              "--constraint EXPR (the legacy client's \"Missing required "
                              "arguments\")")
-        out = Words()
+        call = fates.Call(plan, grammar, parsed, environ)
+        out = call.out
         users = [i.values[0] for i in parsed.items if i.row.key == "user"]
         constraints = [i.values[0] for i in parsed.items if i.row.key == "constraint"]
         jobids = [i for i in parsed.items if i.row.key == "jobid"]
@@ -105,16 +106,7 @@ def translate_for(command: str) -> common.Body:
             preface += [action.owned.format(u) for u in users[-1:]]
             preface += [action.matching.format(c) for c in constraints[-1:]]
         for item in parsed.items:
-            key = item.row.key
-            if key == "user":
-                plan.warn(item.row.code or "", f"{item.seen} {item.values[0]}: "
-                          f"{item.row.reason}. {item.row.fix}")
-                continue
-            if key in ("jobid", "constraint"):
-                continue
-            if key == "forcex":
-                plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
-            out.option(spelling(item, grammar), item.values, item.form)
+            fates.apply(call, item)  # the selection's rows are written below
         if constraints:
             if jobids:
                 plan.warn(w.IGNORED_BESIDE, f"{jobids[-1].seen} {jobids[-1].values[0]} is "

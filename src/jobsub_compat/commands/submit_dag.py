@@ -45,7 +45,8 @@ def translate(argv: list[str], environ: Mapping[str, str],
 def _dag_file(plan: Plan, environ: Mapping[str, str], lite_version: str | None) -> None:
     words = plan.backend_argv
     at = legacy.find_executable(words[1:])
-    assert at is not None  # submit.translate refuses a line without an executable
+    if at is None:  # a line that submits nothing (--support-email)
+        return
     at += 1
     url = lite.escape_layer(words[at])
     shown = url[len(legacy.EXE_PREFIX):]
