@@ -44,9 +44,9 @@ from .warnings import RuntimeFailure
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Union
+    from typing import Any, Union
 
-    Value = Union[str, list]  # a value of a config file: a string, or a [...] list
+    Value = Union[str, list[Any]]  # a value of a config file: a string, or a [...] list
 
 SITE_CONFIG = "/etc/jobsub_compat/jobsub_compat.conf"
 LIMIT = 1 * userfiles.MiB
@@ -157,7 +157,7 @@ def _value(text: str, equal: str) -> Value:
         from . import jsontext
 
         try:
-            found: list = jsontext.loads(value)
+            found: list[Any] = jsontext.loads(value)
             return found
         except Exception:  # as ConfigArgParse: not JSON, so comma-separated words
             return [word.strip() for word in value[1:-1].split(",")]
