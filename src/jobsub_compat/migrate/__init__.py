@@ -48,8 +48,10 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .. import options, userfiles
-from ..usage import Parser as _Parser
+from .. import logrecords, options, userfiles
+from ..cliparser import Parser as _Parser
+from ..cliparser import default_logs, log_settings
+from ..config import Setting
 from ..usage import run
 from ..userfiles import printable
 from ..warnings import GENERAL_CODES
@@ -89,7 +91,7 @@ from .strings import Run, Strings
 
 __all__ = [
     # the command (this module)
-    "DESCRIPTION", "EPILOG", "main", "default_log", "replacement", "from_log",
+    "DESCRIPTION", "EPILOG", "main", "replacement", "from_log",
     # core: codes, translation and assessment, the edits of one file
     "PROG", "LITE_VERSION", "NON_LITERAL", "CANNOT_WRITE", "REFUSED", "UNSTABLE", "EMULATED",
     "UNMODELED", "IN_STRING", "DAG_FILE", "RUNTIME", "JOB_ID_LINE", "UNREADABLE", "CODES",
@@ -123,8 +125,11 @@ its output changes nothing.
 
 --from-log lists the scripts the migration log saw (the caller's script, else its command
 line), with the warning codes they still caused, how often, when last, and what to write
-instead. LOG defaults to $XDG_STATE_HOME/jobsub_compat/migration.jsonl, else
-~/.local/state/jobsub_compat/migration.jsonl (or the `log` setting).
+instead. LOG defaults to the site's log_dir when it is set (--log-dir,
+$JOBSUB_COMPAT_LOG_DIR or `log_dir` in a config file), else to the per-user log (--log,
+$JOBSUB_COMPAT_LOG or the `log` setting, else $XDG_STATE_HOME/jobsub_compat/migration.jsonl,
+else ~/.local/state/jobsub_compat/migration.jsonl). Of a log_dir, its *.jsonl files and
+their rotated *.jsonl.1 siblings are read.
 
 Exit status: 0 when nothing would change and nothing needs a person; 1 when something
 would change (or was changed with --write), needs a person, or a file found in a directory
@@ -149,6 +154,7 @@ def _parser() -> _Parser:
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="scripts, DAG files or directories (searched recursively); with "
                              "--from-log, migration logs")
+    log_settings(parser)
     return parser
 
 
@@ -158,11 +164,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, settings = parser.parse_settings(argv, os.environ)
     if args.from_log:
         if args.write or args.no_backup:
             parser.error("--from-log only reads the log; give --write to a PATH run")
-        return from_log(args.paths, parser)
+        return from_log(args.paths, parser, settings)
     if not args.paths:
         parser.error("give the scripts, DAG files or directories to migrate (PATH...)")
     for path in args.paths:
@@ -300,15 +306,6 @@ def _backup(path: str, data: bytes, info: os.stat_result) -> str | None:
 
 # --- --from-log ----------------------------------------------------------------------------------
 
-def default_log(environ: Mapping[str, str]) -> str:
-    from .. import config, log
-
-    setting = config.settings(environ)["log"].value
-    path = log.user_log(environ, "" if setting == "off" else setting)
-    assert path is not None
-    return path
-
-
 def replacement(code: str, commands: set[str]) -> str:
     """What to write instead, for a code: the fix of the option rows with that code (of the
     commands it was seen with), else the general text of the code."""
@@ -358,13 +355,20 @@ def _caller_key(record: dict[str, object]) -> str:
     return "(unknown caller)"
 
 
-def from_log(logs: list[str], parser: _Parser) -> int:
+def from_log(logs: list[str], parser: _Parser, settings: Mapping[str, Setting]) -> int:
     explicit = bool(logs)
     if not logs:
-        logs = [default_log(os.environ)]
-        if not os.path.exists(logs[0]):
-            sys.stderr.write(f"{PROG}: error: no migration log at {logs[0]} (nothing logged "
+        [default] = default_logs(settings, os.environ)
+        if not os.path.exists(default):
+            sys.stderr.write(f"{PROG}: error: no migration log at {default} (nothing logged "
                              "yet?); name the log files to read\n")
+            return 1
+        try:  # a site's log_dir: its users' files and their rotated .1 siblings
+            logs = [path for path in logrecords.directory_logs(default)
+                    if not path.endswith(".gz")] if os.path.isdir(default) else [default]
+        except userfiles.UserFileError as exc:
+            sys.stderr.write(f"{PROG}: error: {printable(str(exc))}; name the log files to "
+                             "read, or --log-dir '' for your own log\n")
             return 1
     for name in logs:
         if explicit and (not os.path.isfile(name) or not os.access(name, os.R_OK)):
