@@ -6,8 +6,9 @@ Precedence: command line > environment (JOBSUB_COMPAT_<NAME>) > user config
 empty environment variable counts as unset.
 
 ConfigArgParse's config file format (its DefaultConfigFileParser, ConfigArgParse 1.9.0)
-IS the format of these files, and ConfigArgParse parses `jobsub-compat`'s subcommands
-(usage.py) with them as its lower layers. One line each, stripped of whitespace:
+IS the format of these files, and ConfigArgParse parses `jobsub-compat report`, `migrate`
+and `explain` (cliparser.py) with them and the environment as its lower layers. One line
+each, stripped of whitespace:
 - blank lines, lines starting with `#`, `;` or `[` (a section header counts as a
   comment) and lines starting with `---` are skipped;
 - otherwise the line is a NAME (up to the first whitespace or `:=;#`), then `=`, `:` or
@@ -23,13 +24,17 @@ A NAME is a setting's name, with `_` or `-` (`log_dir`, `log-dir`), optionally a
 parser gives, error for error (tests/test_config.py proves it on generated files).
 
 The drop-ins read the files with parse(), by hand, because every drop-in call reads them:
-importing configargparse (which brings argparse, re, json, glob and more) takes about
-20 ms, more than a bare interpreter start (about 12 ms) and several times what a
-job-management drop-in adds to one (see the README's Benchmarks). A config file that is
-absent is no config; one that exists but is not a regular file of at most 1 MiB that can
-be read, or that ConfigArgParse would refuse, or that gives a setting a list, is an error
-(RuntimeFailure: exit 1, one line naming the file and line), since ignoring it would
-change which backend or log a call uses.
+importing configargparse (which brings argparse, re, json, glob and more) costs
+about 20 ms (`python3 -X importtime -c 'import configargparse'`, cumulative, Python 3.11
+on this project's 2-core machine, 2026-12-02), more than a bare interpreter start there
+(about 12 ms) and more than the whole of what jobsub_q adds to one (about 14 ms, 1.5x;
+the README's Benchmarks): it would more than double a jobsub_q call. The subcommands
+import it (cliparser.py); the drop-ins never do (tests/test_startup.py).
+
+A config file that is absent is no config; one that exists but is not a regular file of
+at most 1 MiB that can be read, or that ConfigArgParse would refuse, or that gives a
+setting a list, is an error (RuntimeFailure: exit 1, one line naming the file and line),
+since ignoring it would change which backend or log a call uses.
 
 Settings are built once per call (dropin.run) and handed to what needs them.
 """

@@ -47,16 +47,18 @@ import tempfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import logrecords, options, userfiles
-from ..cliparser import Parser as _Parser
-from ..cliparser import default_logs, log_settings
 from ..config import Setting
 from ..usage import run
 from ..userfiles import printable
 from ..warnings import GENERAL_CODES
 from . import bash
 from .bash import Assignment, Command, Script, Seg, Word
+
+if TYPE_CHECKING:
+    from ..cliparser import Parser
 from .core import (
     CANNOT_WRITE,
     CODES,
@@ -140,8 +142,11 @@ Codes of this tool:
 """ + "\n".join(f"  {code}  {text}" for code, text in CODES.items()) + "\n"
 
 
-def _parser() -> _Parser:
-    parser = _Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
+def _parser() -> Parser:
+    # ConfigArgParse is the command line's, not the codes' (matrix.py reads CODES here)
+    from ..cliparser import Parser, log_settings
+
+    parser = Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
                      usage=f"{PROG} [--write] [--no-backup] PATH...\n"
                            f"       {PROG} --from-log [LOG...]",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -355,7 +360,9 @@ def _caller_key(record: dict[str, object]) -> str:
     return "(unknown caller)"
 
 
-def from_log(logs: list[str], parser: _Parser, settings: Mapping[str, Setting]) -> int:
+def from_log(logs: list[str], parser: Parser, settings: Mapping[str, Setting]) -> int:
+    from ..cliparser import default_logs
+
     explicit = bool(logs)
     if not logs:
         [default] = default_logs(settings, os.environ)
