@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from jobsub_compat import cli
+from tests.conftest import DOUBLE_BIN
 
 
 def test_explain_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -39,10 +40,62 @@ def test_explain_accepts_a_path_to_the_command(capsys: pytest.CaptureFixture[str
     pytest.param(["explain", "--", "jobsub_frob"], id="unknown-command"),
 ])
 def test_explain_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exc:
-        cli.main(argv)
-    assert exc.value.code == 2
-    assert "jobsub-compat: error:" in capsys.readouterr().err
+    assert cli.main(argv) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("jobsub-compat explain: error:")
+
+
+@pytest.mark.parametrize("layer", ["command line", "environment", "user config", "site config"])
+def test_explain_takes_the_backend_setting_from_every_layer(
+        layer: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--backend, with ConfigArgParse's lower layers: the jobsub_lite the Plan runs."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("JOBSUB_COMPAT_SITE_CONFIG", str(tmp_path / "site.conf"))
+    (tmp_path / "config").mkdir()
+    (tmp_path / "site.conf").write_text("backend = /nonexistent/site\n")
+    options = []
+    if layer == "command line":
+        options = ["--backend", str(DOUBLE_BIN)]
+        monkeypatch.setenv("JOBSUB_COMPAT_BACKEND", "/nonexistent/environment")
+    elif layer == "environment":
+        monkeypatch.setenv("JOBSUB_COMPAT_BACKEND", str(DOUBLE_BIN))
+        (tmp_path / "config" / "jobsub_compat.conf").write_text("backend = /nonexistent\n")
+    elif layer == "user config":
+        monkeypatch.setenv("JOBSUB_COMPAT_BACKEND", "")  # empty: unset, as for the drop-ins
+        (tmp_path / "config" / "jobsub_compat.conf").write_text(f"backend {DOUBLE_BIN}\n")
+    else:
+        (tmp_path / "site.conf").write_text(f"--backend: '{DOUBLE_BIN}'  # ours\n")
+    assert cli.main(["explain", "--json", *options, "jobsub_submit", "-G", "gm2",
+                     "file:///x.sh"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["backend_argv"] == [str(DOUBLE_BIN / "jobsub_submit"), "-G", "gm2",
+                                    "file:///x.sh"]
+
+
+def test_a_config_file_the_drop_ins_refuse_is_refused_here_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("JOBSUB_COMPAT_SITE_CONFIG", str(tmp_path / "site.conf"))
+    (tmp_path / "site.conf").write_text("backend = [a, b]\n")
+    for words in (["explain", "--", "jobsub_q"], ["report"], ["migrate", "--from-log"]):
+        assert cli.main(words) == 1
+        [line] = capsys.readouterr().err.splitlines()
+        assert line.startswith(f"jobsub-compat {words[0]}: error: the site config ") and \
+            "gives backend a list" in line
+
+
+def test_a_subcommand_without_configargparse_says_so(monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    def missing(name: str) -> None:
+        raise ModuleNotFoundError("No module named 'configargparse'", name="configargparse")
+
+    monkeypatch.setattr(cli.importlib, "import_module", missing)
+    assert cli.main(["report"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("jobsub-compat report: error: it reads its settings with "
+                           "ConfigArgParse; install it") and "pip install" in line
 
 
 def test_no_subcommand_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -793,3 +793,23 @@ def test_environment_of_the_script_is_unknown() -> None:
     assert "JOBSUB_SERVER" not in env
     assert dict(env) == {}
     assert os.environ.get("GROUP") != migrate.ENV_VALUE
+
+
+def test_from_log_reads_the_site_log_dir_when_set(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "alice.jsonl").write_text(_record("2026-01-06T11:00:00Z", "jobsub_q", [],
+                                                  "/alice.sh") + "\n")
+    (site_dir / "bob.jsonl.1").write_text(_record("2026-01-05T11:00:00Z", "jobsub_q", [],
+                                                  "/bob.sh") + "\n")
+    (site_dir / "bob.jsonl.2.gz").write_bytes(b"\x1f\x8b not read")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "jobsub_compat.conf").write_text(f"log-dir: {site_dir}\n")
+    status, out, err = run_main(capsys, "--from-log")
+    assert (status, err) == (0, "jobsub-compat migrate: 2 script(s) in the log, 0 still "
+                                "using legacy options.\n")
+    assert [line for line in out.splitlines() if line.startswith("/")] == ["/alice.sh", "/bob.sh"]
+    status, _, err = run_main(capsys, "--from-log", "--log-dir", str(tmp_path / "none"))
+    assert status == 1 and f"no migration log at {tmp_path / 'none'}" in err

@@ -15,7 +15,7 @@ import jwt
 import pytest
 from benchmarks.run import STAND_IN
 
-from jobsub_compat import backend, config, log, migrate, paths, report, tokens
+from jobsub_compat import backend, cliparser, config, log, paths, tokens
 from jobsub_compat.commands import credentials
 from tests.conftest import ROOT
 
@@ -30,8 +30,10 @@ def _user_log(env: Mapping[str, str]) -> str:
     return found
 
 
-def _report_log(env: Mapping[str, str]) -> str:
-    return report.default_log(dict(env))
+def _coordinators_log(env: Mapping[str, str]) -> str:
+    """What report and migrate --from-log read when no log is named (no log_dir set)."""
+    [found] = cliparser.default_logs(config.settings(env), env)
+    return found
 
 
 # (variable, its default under $HOME, the file under it, who looks for the file)
@@ -41,9 +43,7 @@ PLACES = [
     pytest.param("XDG_STATE_HOME", ".local/state", "jobsub_compat/migration.jsonl", _user_log,
                  id="log-user-log"),
     pytest.param("XDG_STATE_HOME", ".local/state", "jobsub_compat/migration.jsonl",
-                 _report_log, id="report-default-log"),
-    pytest.param("XDG_STATE_HOME", ".local/state", "jobsub_compat/migration.jsonl",
-                 migrate.default_log, id="migrate-default-log"),
+                 _coordinators_log, id="report-and-migrate-default-log"),
     pytest.param("XDG_STATE_HOME", ".local/state", "jobsub_compat/voms-proxy-init.json",
                  credentials._made_list, id="voms-proxy-init-list"),
     pytest.param("XDG_CACHE_HOME", ".cache", "jobsub_compat/backend-versions.json",

@@ -740,3 +740,41 @@ def test_a_closed_pipe_and_an_unwritable_export(log: Path, tmp_path: Path,
     assert capsys.readouterr().err.endswith(
         f"jobsub-compat report: error: cannot write {target}: No space left on device\n")
     assert not target.exists() and not list(tmp_path.glob(".x.parquet.*"))
+
+
+def test_default_log_is_the_site_log_dir_when_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """log_dir (--log-dir, $JOBSUB_COMPAT_LOG_DIR, a config file: ConfigArgParse's order) is
+    what a coordinator reads; --log-dir '' reads the per-user log."""
+    site_dir, other = tmp_path / "site", tmp_path / "other"
+    for directory, users in ((site_dir, ["alice", "bob"]), (other, ["carol"])):
+        directory.mkdir()
+        for user in users:
+            (directory / f"{user}.jsonl").write_text(_record(
+                "2026-11-16T09:00:00Z", user, "jobsub_submit", "/a.sh", ["JC104"]) + "\n")
+    own = tmp_path / "own.jsonl"
+    own.write_text(_record("2026-11-16T09:00:00Z", "me", "jobsub_q", "/b.sh", []) + "\n")
+    (tmp_path / "site.conf").write_text(f"log_dir = {site_dir}\n")
+    monkeypatch.setenv("JOBSUB_COMPAT_SITE_CONFIG", str(tmp_path / "site.conf"))
+    monkeypatch.setenv("JOBSUB_COMPAT_LOG", str(own))
+
+    def logs(*argv: str) -> list[str]:
+        assert report.main(["--format", "json", *argv]) == 0
+        return json.loads(capsys.readouterr().out)["summary"]["logs"]  # type: ignore[no-any-return]
+
+    assert logs() == [str(site_dir)]
+    assert logs("--log-dir", str(other)) == [str(other)]
+    assert logs("--log-dir=") == [str(own)]
+    monkeypatch.setenv("JOBSUB_COMPAT_LOG_DIR", str(other))
+    assert logs() == [str(other)]
+    monkeypatch.setenv("JOBSUB_COMPAT_LOG_DIR", "")  # empty: unset
+    assert logs() == [str(site_dir)]
+    site_dir.chmod(0o300)  # a user who may not list the site's directory
+    try:
+        if os.access(site_dir, os.R_OK):
+            return  # root reads it all the same
+        assert report.main([]) == 1
+        [line] = capsys.readouterr().err.splitlines()
+        assert line.endswith("; name the logs to read, or --log-dir '' for your own log")
+    finally:
+        site_dir.chmod(0o755)

@@ -97,8 +97,11 @@ def candidates(setting: config.Setting, environ: Mapping[str, str]) -> list[tupl
     return found
 
 
-def find(command: str, environ: Mapping[str, str]) -> Backend:
-    setting = config.settings(environ)["backend"]
+def find(command: str, environ: Mapping[str, str],
+         settings: dict[str, config.Setting] | None = None) -> Backend:
+    """The jobsub_lite `command` that a call with these settings (the call's, else read
+    now) runs."""
+    setting = (config.settings(environ) if settings is None else settings)["backend"]
     for directory, source in candidates(setting, environ):
         path = os.path.join(directory, command)
         if _usable(path):

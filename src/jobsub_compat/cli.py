@@ -11,14 +11,10 @@
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
-from . import commands, dropin, site_packages
+from . import site_packages
 from .usage import OWN_PARSERS, coordinator
-
-# What `explain` explains: every drop-in whose translation is a Plan.
-EXPLAINED = [name for name, c in commands.COMMANDS.items() if c.runner == commands.PLAN]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     site_packages()
     words = sys.argv[1:] if argv is None else list(argv)
     if words and words[0] in OWN_PARSERS:
-        module = importlib.import_module(f"{__package__}.{OWN_PARSERS[words[0]]}")
+        try:
+            module = importlib.import_module(f"{__package__}.{OWN_PARSERS[words[0]]}")
+        except ModuleNotFoundError as exc:
+            if exc.name != "configargparse":
+                raise
+            sys.stderr.write(f"jobsub-compat {words[0]}: error: it reads its settings with "
+                             f"ConfigArgParse; install it for {sys.executable} (`"
+                             f"{sys.executable} -m pip install --user ConfigArgParse`)\n")
+            return 1
         status: int = module.main(words[1:])
         return status
     parser = coordinator()
@@ -46,20 +50,6 @@ def main(argv: list[str] | None = None) -> int:
         from . import manpages
 
         return manpages.write(args.directory)
-    if args.subcommand == "explain":
-        words = args.words[1:] if args.words[:1] == ["--"] else args.words
-        if not words:
-            parser.error("explain needs a command: jobsub-compat explain -- jobsub_submit ...")
-        entry = commands.find(words[0])
-        if entry is None or entry.name not in EXPLAINED:
-            parser.error(f"unknown command {os.path.basename(words[0])!r}; one of: "
-                         f"{', '.join(sorted(EXPLAINED))}")
-        command = entry.name
-        environ = {**os.environ, "JOBSUB_COMPAT_DRY_RUN": "1"}  # explain runs nothing
-        plan, _, _ = dropin.plan_for(command, commands.translator(command), words[1:],
-                                     environ)
-        sys.stdout.write(plan.as_json() + "\n" if args.json else plan.as_text())
-        return plan.exit_code
     parser.print_help()
     return 2
 

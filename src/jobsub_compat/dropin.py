@@ -43,21 +43,27 @@ def _err(text: str) -> None:
 
 
 def plan_for(command: str, translate: Translate, argv: list[str],
-             environ: Mapping[str, str], backend_command: str | None = None
+             environ: Mapping[str, str], backend_command: str | None = None,
+             settings: dict[str, config.Setting] | None = None
              ) -> tuple[Plan, backend.Backend | None, str | None]:
     """The Plan, the backend it would run (if found) and why none was found. The backend
-    is the registry's (`backend_command` another), none for a command without one."""
+    is the registry's (`backend_command` another), none for a command without one. The
+    settings are the call's (config.settings(environ) when not given); the Plan keeps
+    them for the drop-in's own answer."""
+    if settings is None:
+        settings = config.settings(environ)
     entry = commands.COMMANDS.get(command)
     wanted = backend_command or (entry.backend if entry else command)
     found: backend.Backend | None = None
     missing = None
     if wanted:
         try:
-            found = backend.find(wanted, environ)
+            found = backend.find(wanted, environ, settings)
         except RuntimeFailure as exc:
             missing = str(exc)
     plan = translate(argv, environ, found.version if found else None,
                      found.path if found else wanted or command)
+    plan.settings = settings
     if entry is not None and entry.preflight and plan.action == "run" and not plan.error \
             and plan.details.get("group"):
         credentials(plan, environ)
@@ -167,8 +173,10 @@ def run(command: str, argv: list[str] | None = None,
     started = time.monotonic()
     call = _Call()
     logged = environ.get("JOBSUB_COMPAT_DRY_RUN") != "1"
+    settings: dict[str, config.Setting] | None = None  # none: no log can be found either
     try:
-        _call(call, commands.COMMANDS[command], argv, environ)
+        settings = config.settings(environ)  # the call's, built once and handed down
+        _call(call, commands.COMMANDS[command], argv, environ, settings)
     except KeyboardInterrupt:
         logged = False
         raise
@@ -179,17 +187,13 @@ def run(command: str, argv: list[str] | None = None,
         call.status = 1
         _err(exc.line(command))
     finally:
-        if logged:
-            _log(command, argv, call, time.monotonic() - started, environ)
+        if logged and settings is not None:
+            _log(command, argv, call, time.monotonic() - started, environ, settings)
     return call.status
 
 
 def _log(command: str, argv: list[str], call: _Call, duration: float,
-         environ: Mapping[str, str]) -> None:
-    try:
-        settings = config.settings(environ)
-    except RuntimeFailure:
-        return  # said already: no log can be found without the config
+         environ: Mapping[str, str], settings: dict[str, config.Setting]) -> None:
     if settings["log"].value == "off" and not settings["log_dir"].value and \
             settings["syslog"].value != "on":
         return  # every destination is off: spare the import
@@ -200,26 +204,26 @@ def _log(command: str, argv: list[str], call: _Call, duration: float,
         command, argv, plan.backend_argv if plan else [],
         [w.code for w in plan.warnings] if plan else [], found.path if found else None,
         found.version if found else None, call.status, duration, environ)
-    problem = log.write(record, environ)
+    problem = log.write(record, environ, settings)
     if problem:
         _err(f"{command}: warning: {problem}")
 
 
 def _call(call: _Call, entry: commands.Command, argv: list[str],
-          environ: Mapping[str, str]) -> None:
+          environ: Mapping[str, str], settings: dict[str, config.Setting]) -> None:
     """The call; its status in call.status."""
     command = entry.name
     if command in environ.get(backend.MARKER, "").split(","):
         _err(f"{command}: error: the jobsub_lite backend called {command} again, i.e. this "
              "shim; set JOBSUB_COMPAT_BACKEND to jobsub_lite's own bin directory")
         return
-    plan, found, missing = plan_for(command, commands.translator(command), argv, environ)
+    plan, found, missing = plan_for(command, commands.translator(command), argv, environ,
+                                    settings=settings)
     call.plan, call.found = plan, found
     call.status = plan.exit_code
     if environ.get("JOBSUB_COMPAT_DRY_RUN") == "1":
         sys.stdout.write(plan.as_text())
         return
-    settings = config.settings(environ)
     shown = _Shown(command, plan, settings["silence"].value)
     if settings["strict"].value in STRICT and shown.pending() and not plan.error:
         for warning in shown.pending():  # each deprecation is an error in strict mode

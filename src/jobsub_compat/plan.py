@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from .warnings import CompatWarning
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
+if TYPE_CHECKING:
+    from .config import Setting
+
 
 def one_line(text: str) -> str:
     """Messages quote the caller's words, which may hold line breaks: keep one line."""
@@ -27,6 +31,7 @@ class Plan:
         self.files: dict[str, str] = {}  # written before the run, then removed
         self.mode = ""  # command-specific output mode (jobsub_q's view, jobsub_rm's targets)
         self.details: dict[str, str] = {}  # what that output needs to know
+        self.settings: dict[str, Setting] = {}  # the call's (dropin.plan_for), for answers
 
     def warn(self, code: str, message: str) -> None:
         message = one_line(message)

@@ -1,20 +1,18 @@
-"""The argparse parsers of `jobsub-compat` (coordinator(): its subcommands, for cli.py
-and the man pages) and of the subcommands with a parser of their own (report, migrate:
-Parser, where a usage error is one line on stderr and status 2, and help or an error
-ends main() with a status it returns, instead of argparse's sys.exit). ^C and a closed
-pipe are left to the launcher (backend.launch), which ends the process by SIGINT or
-SIGPIPE as any tool ends."""
+"""The argparse parser of `jobsub-compat` (coordinator(): its subcommands, for cli.py and
+the man pages), and how a subcommand with a parser of its own (report, migrate, explain:
+cliparser.Parser) ends: a usage error is one line on stderr and status 2, and help or an
+error ends main() with a status it returns (Stop), instead of argparse's sys.exit. ^C and
+a closed pipe are left to the launcher (backend.launch), which ends the process by SIGINT
+or SIGPIPE as any tool ends. No ConfigArgParse here: doctor and matrix run without it."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, NoReturn, Optional
+from typing import Callable
 
 from . import __version__
-
-# Subcommands with a parser of their own: everything after the name is theirs (module).
-OWN_PARSERS = {"report": "report", "migrate": "migrate"}
+from .warnings import RuntimeFailure
 
 
 class Stop(Exception):
@@ -25,23 +23,16 @@ class Stop(Exception):
         self.status = status
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise Stop(2)
-
-    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
-        if message:
-            sys.stderr.write(message)
-        raise Stop(status)
-
-
 def run(prog: str, body: Callable[[list[str]], int], argv: list[str] | None) -> int:
-    """A subcommand's main(): its status, a stop's included."""
+    """A subcommand's main(): its status, a stop's included; a config file that cannot be
+    read is one line and status 1, as for the drop-ins."""
     try:
         return body(sys.argv[1:] if argv is None else argv)
     except Stop as stop:
         return stop.status
+    except RuntimeFailure as exc:
+        sys.stderr.write(exc.line(prog) + "\n")
+        return 1
 
 
 def coordinator() -> argparse.ArgumentParser:
@@ -51,15 +42,8 @@ def coordinator() -> argparse.ArgumentParser:
         description="Coordinator tools of jobsub-compat (legacy jobsub_client on jobsub_lite).")
     parser.add_argument("--version", action="version", version=f"jobsub-compat {__version__}")
     sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
-    explain = sub.add_parser(
-        "explain", help="show the jobsub_lite command a legacy command becomes, without "
-        "running anything",
-        description="Show the jobsub_lite command line, environment changes and warnings a "
-        "legacy command becomes. Nothing is run. Example: jobsub-compat explain -- "
-        "jobsub_submit -G gm2 -M file://run.sh")
-    explain.add_argument("--json", action="store_true", help="print one JSON object: "
-                         "command, backend_argv, env, warnings, error")
-    explain.add_argument("words", nargs=argparse.REMAINDER, metavar="-- COMMAND ARG...")
+    sub.add_parser("explain", help="show the jobsub_lite command a legacy command becomes, "
+                   "without running anything (jobsub-compat explain --help)", add_help=False)
     sub.add_parser("matrix", help="print compat-matrix.md (generated from the option table)")
     sub.add_parser("doctor", help="one screen: the jobsub_submit on PATH, the jobsub_lite "
                    "behind it, token, proxy, settings and their sources, the migration log")
@@ -74,5 +58,6 @@ def coordinator() -> argparse.ArgumentParser:
     return parser
 
 
-# Subcommands with a parser of their own: everything after the name is theirs.
-OWN_PARSERS = {"report": "report", "migrate": "migrate"}
+# Subcommands with a parser of their own (module: its main(argv) and _parser()):
+# everything after the name is theirs.
+OWN_PARSERS = {"report": "report", "migrate": "migrate", "explain": "explain"}

@@ -146,7 +146,7 @@ def list_sandboxes(plan: Plan, environ: Mapping[str, str], flush: Callable[[], N
     found: dict[str, list[tuple[str, float]]] = {}
     for command in ("jobsub_q", "jobsub_history"):
         try:
-            tool = backend.find(command, environ)
+            tool = backend.find(command, environ, plan.settings)
         except RuntimeFailure as exc:
             print(f"{COMMAND}: error: {exc}", file=sys.stderr)
             return 1

@@ -169,8 +169,10 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def write(record: dict[str, Any], environ: Mapping[str, str]) -> str | None:
-    """Append the record to every configured destination.
+def write(record: dict[str, Any], environ: Mapping[str, str],
+          settings: dict[str, config.Setting] | None = None) -> str | None:
+    """Append the record to every destination the settings (the call's, else read now)
+    configure.
 
     Returns None, or one warning line (no code) when a destination could not be written.
     Never raises.
@@ -178,7 +180,7 @@ def write(record: dict[str, Any], environ: Mapping[str, str]) -> str | None:
     problems: list[str] = []
     advice: list[str] = []
     try:
-        values = config.settings(environ)
+        values = config.settings(environ) if settings is None else settings
         data = encode(record)
     except Exception as exc:  # logging never breaks a call
         return (f"cannot write the migration log ({_reason(exc)}); the job goes on. "

@@ -47,8 +47,9 @@ import tempfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .. import codes, userfiles
+from .. import codes, logrecords, userfiles
 from ..codes import (
     CANNOT_WRITE,
     DAG_FILE,
@@ -62,11 +63,14 @@ from ..codes import (
     UNREADABLE,
     UNSTABLE,
 )
-from ..usage import Parser as _Parser
+from ..config import Setting
 from ..usage import run
 from ..userfiles import printable
 from . import bash
 from .bash import Assignment, Command, Script, Seg, Word
+
+if TYPE_CHECKING:
+    from ..cliparser import Parser
 from .core import (
     ENV,
     ENV_VALUE,
@@ -89,7 +93,7 @@ from .strings import Run, Strings
 
 __all__ = [
     # the command (this module)
-    "DESCRIPTION", "EPILOG", "main", "default_log", "from_log",
+    "DESCRIPTION", "EPILOG", "main", "from_log",
     # core: codes, translation and assessment, the edits of one file
     "PROG", "LITE_VERSION", "NON_LITERAL", "CANNOT_WRITE", "REFUSED", "UNSTABLE", "EMULATED",
     "UNMODELED", "IN_STRING", "DAG_FILE", "RUNTIME", "JOB_ID_LINE", "UNREADABLE",
@@ -123,8 +127,11 @@ its output changes nothing.
 
 --from-log lists the scripts the migration log saw (the caller's script, else its command
 line), with the warning codes they still caused, how often, when last, and what to write
-instead. LOG defaults to $XDG_STATE_HOME/jobsub_compat/migration.jsonl, else
-~/.local/state/jobsub_compat/migration.jsonl (or the `log` setting).
+instead. LOG defaults to the site's log_dir when it is set (--log-dir,
+$JOBSUB_COMPAT_LOG_DIR or `log_dir` in a config file), else to the per-user log (--log,
+$JOBSUB_COMPAT_LOG or the `log` setting, else $XDG_STATE_HOME/jobsub_compat/migration.jsonl,
+else ~/.local/state/jobsub_compat/migration.jsonl). Of a log_dir, its *.jsonl files and
+their rotated *.jsonl.1 siblings are read.
 
 Exit status: 0 when nothing would change and nothing needs a person; 1 when something
 would change (or was changed with --write), needs a person, or a file found in a directory
@@ -136,8 +143,11 @@ Codes of this tool:
                  if severity == codes.REVIEW) + "\n"
 
 
-def _parser() -> _Parser:
-    parser = _Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
+def _parser() -> Parser:
+    # ConfigArgParse is the command line's, not the codes' (matrix.py reads CODES here)
+    from ..cliparser import Parser, log_settings
+
+    parser = Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
                      usage=f"{PROG} [--write] [--no-backup] PATH...\n"
                            f"       {PROG} --from-log [LOG...]",
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -150,6 +160,7 @@ def _parser() -> _Parser:
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="scripts, DAG files or directories (searched recursively); with "
                              "--from-log, migration logs")
+    log_settings(parser)
     return parser
 
 
@@ -159,11 +170,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, settings = parser.parse_settings(argv, os.environ)
     if args.from_log:
         if args.write or args.no_backup:
             parser.error("--from-log only reads the log; give --write to a PATH run")
-        return from_log(args.paths, parser)
+        return from_log(args.paths, parser, settings)
     if not args.paths:
         parser.error("give the scripts, DAG files or directories to migrate (PATH...)")
     for path in args.paths:
@@ -301,13 +312,6 @@ def _backup(path: str, data: bytes, info: os.stat_result) -> str | None:
 
 # --- --from-log ----------------------------------------------------------------------------------
 
-def default_log(environ: Mapping[str, str]) -> str:
-    from .. import config, log
-
-    setting = config.settings(environ)["log"].value
-    path = log.user_log(environ, "" if setting == "off" else setting)
-    assert path is not None
-    return path
 
 
 @dataclass
@@ -341,13 +345,22 @@ def _caller_key(record: dict[str, object]) -> str:
     return "(unknown caller)"
 
 
-def from_log(logs: list[str], parser: _Parser) -> int:
+def from_log(logs: list[str], parser: Parser, settings: Mapping[str, Setting]) -> int:
+    from ..cliparser import default_logs
+
     explicit = bool(logs)
     if not logs:
-        logs = [default_log(os.environ)]
-        if not os.path.exists(logs[0]):
-            sys.stderr.write(f"{PROG}: error: no migration log at {logs[0]} (nothing logged "
+        [default] = default_logs(settings, os.environ)
+        if not os.path.exists(default):
+            sys.stderr.write(f"{PROG}: error: no migration log at {default} (nothing logged "
                              "yet?); name the log files to read\n")
+            return 1
+        try:  # a site's log_dir: its users' files and their rotated .1 siblings
+            logs = [path for path in logrecords.directory_logs(default)
+                    if not path.endswith(".gz")] if os.path.isdir(default) else [default]
+        except userfiles.UserFileError as exc:
+            sys.stderr.write(f"{PROG}: error: {printable(str(exc))}; name the log files to "
+                             "read, or --log-dir '' for your own log\n")
             return 1
     for name in logs:
         if explicit and (not os.path.isfile(name) or not os.access(name, os.R_OK)):

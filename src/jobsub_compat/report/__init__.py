@@ -16,9 +16,10 @@ import sys
 from datetime import date
 from typing import IO, Any, NamedTuple
 
-from .. import config, log, logrecords
+from .. import logrecords
+from ..cliparser import Parser as _Parser
+from ..cliparser import default_logs, log_settings
 from ..logrecords import Source
-from ..usage import Parser as _Parser
 from ..usage import run
 from ..userfiles import UserFileError, printable
 from . import export, reading
@@ -34,7 +35,7 @@ from .render import (
 from .tally import NO_SCRIPT, UNKNOWN_CALLER, UNKNOWN_USER, Tally
 
 __all__ = ["CSV_COLUMNS", "FORMATS", "NO_SCRIPT", "PROG", "RENDER", "UNKNOWN_CALLER",
-           "UNKNOWN_USER", "Tally", "default_log", "main", "render_csv", "render_html",
+           "UNKNOWN_USER", "Tally", "main", "render_csv", "render_html",
            "render_json", "render_svg", "render_table"]
 
 PROG = "jobsub-compat report"
@@ -51,11 +52,14 @@ Only calls that logged a warning count as legacy usage. Blank and malformed line
 EPILOG = """\
 LOG is a log file, a directory (a site's log_dir: its *.jsonl files, their rotated .1
 siblings and logrotate's older, gzip-compressed ones, *.jsonl.2.gz), or `-` for standard
-input; gzip-compressed files are read as they are. LOG defaults to the per-user log:
-$JOBSUB_COMPAT_LOG or the `log` setting when it names a file, else
-$XDG_STATE_HOME/jobsub_compat/migration.jsonl, else
+input; gzip-compressed files are read as they are. LOG defaults to the site's log_dir
+when it is set (--log-dir, $JOBSUB_COMPAT_LOG_DIR or `log_dir` in a config file), else to
+the per-user log: --log, $JOBSUB_COMPAT_LOG or the `log` setting when it names a file,
+else $XDG_STATE_HOME/jobsub_compat/migration.jsonl, else
 ~/.local/state/jobsub_compat/migration.jsonl (its rotated migration.jsonl.1 is read only
-when named). Only regular files are read: a FIFO, device or unreadable file in a
+when named). The command line wins over the environment, the environment over the user's
+~/.config/jobsub_compat.conf, that over the site config (ConfigArgParse's order and
+format). Only regular files are read: a FIFO, device or unreadable file in a
 directory is skipped with a warning.
 
 Formats: table (aligned text, the default); json (one object: summary, codes, scripts,
@@ -88,18 +92,10 @@ def _parser() -> _Parser:
                         help="also write the records counted to FILE as Parquet")
     parser.add_argument("--jobs", "-j", type=int, metavar="N",
                         help="read with N processes (default: one per usable core)")
+    log_settings(parser)
     parser.add_argument("logs", nargs="*", metavar="LOG",
                         help="migration log files or directories; `-` is standard input")
     return parser
-
-
-def default_log(environ: dict[str, str] | None = None) -> str:
-    """The per-user migration log the drop-ins write by default."""
-    env = dict(os.environ) if environ is None else environ
-    configured = config.settings(env)["log"].value
-    path = log.user_log(env, "" if configured == "off" else configured)
-    assert path is not None
-    return path
 
 
 def _valid_day(text: str) -> bool:
@@ -174,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, settings = parser.parse_settings(argv, os.environ)
     if args.since is not None and not _valid_day(args.since):
         parser.error(f"--since wants a day YYYY-MM-DD, not {args.since!r}")
     if args.jobs is not None and args.jobs < 1:
@@ -182,7 +178,7 @@ def _main(argv: list[str]) -> int:
     if args.export is not None and not export.available():
         _err("error", export.NEEDS)
         return 1
-    names: list[str] = args.logs or [default_log()]
+    names: list[str] = args.logs or default_logs(settings, os.environ)
     if not args.logs and not os.path.exists(names[0]):
         _err("error", f"no migration log at {names[0]} (nothing logged yet?); name the log "
              "files to read")
@@ -190,7 +186,8 @@ def _main(argv: list[str]) -> int:
     try:
         todo = plan(names)
     except UserFileError as exc:
-        _err("error", str(exc))
+        _err("error", str(exc) if args.logs else
+             f"{exc}; name the logs to read, or --log-dir '' for your own log")
         return 1
     for problem in todo.unreadable + todo.notes:
         _err("warning", problem)
