@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,17 +86,24 @@ def test_a_config_file_the_drop_ins_refuse_is_refused_here_too(
             "gives backend a list" in line
 
 
-def test_a_subcommand_without_configargparse_says_so(monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("words", [["report"], ["migrate", "--from-log"], ["explain", "--",
+                                                                          "jobsub_q"],
+                                   ["man", "DIR"]])
+def test_a_subcommand_without_configargparse_says_so(words: list[str], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]
                                                       ) -> None:
-    def missing(name: str) -> None:
-        raise ModuleNotFoundError("No module named 'configargparse'", name="configargparse")
-
-    monkeypatch.setattr(cli.importlib, "import_module", missing)
-    assert cli.main(["report"]) == 1
+    # None in sys.modules: `import configargparse` fails as it does where it is not
+    # installed; the modules that imported it are imported again.
+    monkeypatch.setitem(sys.modules, "configargparse", None)
+    for name in ("cliparser", "explain", "report", "migrate", "manpages"):
+        monkeypatch.delitem(sys.modules, f"jobsub_compat.{name}", raising=False)
+    words = [str(tmp_path / "man") if word == "DIR" else word for word in words]
+    assert cli.main(words) == 1
     [line] = capsys.readouterr().err.splitlines()
-    assert line.startswith("jobsub-compat report: error: it reads its settings with "
-                           "ConfigArgParse; install it") and "pip install" in line
+    assert line.startswith(f"jobsub-compat {words[0]}: error: it needs ConfigArgParse; "
+                           "install it") and "pip install" in line
+    assert not (tmp_path / "man").exists()
 
 
 def test_no_subcommand_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

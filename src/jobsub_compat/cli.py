@@ -24,16 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     site_packages()
     words = sys.argv[1:] if argv is None else list(argv)
     if words and words[0] in OWN_PARSERS:
-        try:
+        try:  # their parsers are ConfigArgParse's
             module = importlib.import_module(f"{__package__}.{OWN_PARSERS[words[0]]}")
+            status: int = module.main(words[1:])
         except ModuleNotFoundError as exc:
-            if exc.name != "configargparse":
-                raise
-            sys.stderr.write(f"jobsub-compat {words[0]}: error: it reads its settings with "
-                             f"ConfigArgParse; install it for {sys.executable} (`"
-                             f"{sys.executable} -m pip install --user ConfigArgParse`)\n")
-            return 1
-        status: int = module.main(words[1:])
+            return _without_configargparse(words[0], exc)
         return status
     parser = coordinator()
     args = parser.parse_args(words)
@@ -49,9 +44,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.subcommand == "man":
         from . import manpages
 
-        return manpages.write(args.directory)
+        try:  # the subcommands' pages are made from their ConfigArgParse parsers
+            return manpages.write(args.directory)
+        except ModuleNotFoundError as exc:
+            return _without_configargparse("man", exc)
     parser.print_help()
     return 2
+
+
+def _without_configargparse(subcommand: str, exc: ModuleNotFoundError) -> int:
+    if exc.name != "configargparse":
+        raise exc
+    sys.stderr.write(f"jobsub-compat {subcommand}: error: it needs ConfigArgParse; install it "
+                     f"for {sys.executable} (`{sys.executable} -m pip install --user "
+                     "ConfigArgParse`)\n")
+    return 1
 
 
 def entry() -> None:

@@ -350,8 +350,9 @@ def pages() -> dict[str, str]:
 
 def write(directory: str) -> int:
     """Write every page into `directory` (created); the status for main()."""
+    made = pages()  # all made before anything is written
     os.makedirs(directory, exist_ok=True)
-    for name, text in pages().items():
+    for name, text in made.items():
         with open(os.path.join(directory, name), "w", encoding="ascii") as handle:
             handle.write(text)
     return 0
