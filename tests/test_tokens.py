@@ -191,21 +191,25 @@ def test_claims_cache_is_bounded(env: dict[str, str]) -> None:
     assert len(json.loads(cache.read_text())) == tokens._CACHE_SIZE
 
 
-def test_pyjwt_imported_without_cryptography(tmp_path: Path) -> None:
-    """The pre-flight's pyjwt import leaves cryptography out, and `import jwt` later
-    still gets a pyjwt with its signature algorithms."""
+def test_pyjwt_is_imported_plainly_and_only_on_a_cache_miss(tmp_path: Path) -> None:
+    """decode() imports pyjwt as any `import jwt` does (cryptography with it, no module
+    held back), and a token already seen costs no import of either."""
     token = make_token(["/gm2", "/gm2/production"])
     code = (
         "import sys, json; sys.path.insert(0, sys.argv[1])\n"
         "from jobsub_compat import tokens\n"
-        "payload, problem = tokens.decode(sys.argv[2])\n"
-        "before = 'cryptography' in sys.modules\n"
+        "env = {'HOME': sys.argv[3]}\n"
+        "payload, problem = tokens.claims(sys.argv[2], env)\n"
+        "mods = [m in sys.modules for m in ('jwt', 'cryptography')]\n"
         "import jwt\n"
-        "print(json.dumps([payload['wlcg.groups'], before, jwt.algorithms.has_crypto]))\n"
+        "print(json.dumps([payload['wlcg.groups'], mods, jwt.algorithms.has_crypto,\n"
+        "                  jwt is sys.modules['jwt']]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, SRC, token], capture_output=True,
-                          text=True, check=True)
-    assert json.loads(done.stdout) == [["/gm2", "/gm2/production"], False, True]
+    argv = [sys.executable, "-c", code, SRC, token, str(tmp_path)]
+    first = subprocess.run(argv, capture_output=True, text=True, check=True)
+    assert json.loads(first.stdout) == [["/gm2", "/gm2/production"], [True, True], True, True]
+    again = subprocess.run(argv, capture_output=True, text=True, check=True)
+    assert json.loads(again.stdout)[1] == [False, False]
 
 
 HEAVY = ("jwt", "cryptography", "dataclasses", "typing", "inspect", "hashlib", "json",
@@ -214,7 +218,7 @@ HEAVY = ("jwt", "cryptography", "dataclasses", "typing", "inspect", "hashlib", "
 
 def test_import_and_common_path_are_light(tmp_path: Path) -> None:
     """Importing tokens and a pre-flight load none of HEAVY, with or without a token
-    already in the claims cache."""
+    already in the claims cache; only a token not seen before imports pyjwt."""
     token_file = write_token(tmp_path / "bt", make_token())
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); heavy = sys.argv[3].split(',')\n"
@@ -228,7 +232,7 @@ def test_import_and_common_path_are_light(tmp_path: Path) -> None:
     )
     argv = [sys.executable, "-c", code, SRC, str(tmp_path), ",".join(HEAVY), str(token_file)]
     first = subprocess.run(argv, capture_output=True, text=True, check=True)
-    assert first.stdout.split() == ["[]", "False"]  # pyjwt read the claims, without crypto
+    assert first.stdout.split() == ["[]", "True"]  # a new token: pyjwt, cryptography with it
     code = code.replace("tokens.preflight('gm2', None, env)",
                         "env['BEARER_TOKEN_FILE'] = sys.argv[4]; "
                         "tokens.preflight('gm2', None, env)")
