@@ -467,8 +467,8 @@ class ToolRun:
     `status`: its exit status, -N when signal N ended it, None when it could not be run or
     did not finish (`problem` then says why, in words for a message; `timed_out` tells
     the second from the first); `stdout`: what it
-    printed, only when asked for; `stderr`: its last line on standard error, anything
-    token-like in it redacted (never more: a tool's debug output may hold secrets)."""
+    printed, only when asked for; `stderr`: its last line on standard error, without the
+    tool's `name: ` prefix and with anything token-like in it redacted (never more: a tool's debug output may hold secrets)."""
 
     __slots__ = ("status", "problem", "timed_out", "stdout", "stderr")
 
@@ -554,19 +554,24 @@ def run_tool(argv: list[str], environ: Mapping[str, str], timeout: float,
             raise
     return ToolRun(status, problem, timed_out,
                    _text(running.process.stdout) if keep_stdout else "",
-                   _last_line(running.process.stderr))
+                   _last_line(running.process.stderr, argv[0]))
 
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _last_line(data: bytes) -> str:
-    """The last non-empty line of a tool's stderr, token-like words redacted."""
+def _last_line(data: bytes, tool: str) -> str:
+    """The last non-empty line of a tool's stderr, without its `<tool>: ` prefix (which
+    scrub would read as a name and its secret value), token-like words redacted."""
     from . import log
 
     lines = [line.strip() for line in _text(data).splitlines() if line.strip()]
-    return log.scrub(lines[-1])[:300] if lines else ""
+    if not lines:
+        return ""
+    line = lines[-1]
+    prefix = f"{os.path.basename(tool)}: "
+    return log.scrub(line[len(prefix):] if line.startswith(prefix) else line)[:300]
 
 
 # -- the pre-flight ---------------------------------------------------------------------

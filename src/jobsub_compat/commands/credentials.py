@@ -311,10 +311,8 @@ def _next_step(fqan: Fqan, run: tokens.ToolRun) -> str:
     if run.status is None:
         fix = "; install htgettoken or add it to PATH" if run.problem.endswith("PATH") else ""
         return f"htgettoken could not be run: {run.problem}{fix}"
-    said = run.stderr[len("htgettoken: "):] if run.stderr.startswith("htgettoken: ") \
-        else run.stderr
     how = f"exit {run.status}" if run.status > 0 else f"killed by signal {-run.status}"
-    how += f": {said}" if said else ""
+    how += f": {run.stderr}" if run.stderr else ""
     if run.status == 2:
         return f"htgettoken rejected its options ({how}); check HTGETTOKENOPTS or the " \
                "htgettoken_opts setting"
