@@ -2,9 +2,9 @@
 
 Which jobsub_submit a script gets, whether the install it runs from has bytecode for the
 running interpreter, the jobsub_lite behind it, the token and proxy (never the token
-itself), the Kerberos ticket and htgettoken that renew tokens, the settings and where each
-came from, and whether the migration log can be written. Exit 0 when a backend was found and the config files could be read, 1 otherwise
-(the screen says why).
+itself), the Kerberos ticket and htgettoken that renew tokens, the settings and where
+each came from, and whether the migration log can be written. Exit 0 when a backend was
+found and the config files could be read, 1 otherwise (the screen says why).
 """
 
 from __future__ import annotations

@@ -466,9 +466,10 @@ class ToolRun:
 
     `status`: its exit status, -N when signal N ended it, None when it could not be run or
     did not finish (`problem` then says why, in words for a message; `timed_out` tells
-    the second from the first); `stdout`: what it
-    printed, only when asked for; `stderr`: its last line on standard error, without the
-    tool's `name: ` prefix and with anything token-like in it redacted (never more: a tool's debug output may hold secrets)."""
+    the second from the first); `stdout`: what it printed, only when asked for;
+    `stderr`: its last line on standard error, without the tool's `name: ` prefix and
+    with anything token-like in it redacted (never more: a tool's debug output may hold
+    secrets)."""
 
     __slots__ = ("status", "problem", "timed_out", "stdout", "stderr")
 
