@@ -565,3 +565,62 @@ def test_a_run_time_value_is_no_name_to_judge() -> None:
     assert plan.error is None and plan.backend_argv[1:3] == ["-G", unknown]
     plan = submit.translate(["-G", unknown + "/..", "file:///x.sh"], {})
     assert plan.error and "not a group name" in plan.error  # the text around it is known
+
+
+# -- credential tools (run_tool, through sh) -------------------------------------------
+
+
+def tool(tmp_path: Path, name: str, body: str) -> dict[str, str]:
+    """A shell-script tool in its own directory; an environment whose PATH finds it."""
+    directory = tmp_path / "tools"
+    directory.mkdir(exist_ok=True)
+    script = directory / name
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+    return {"PATH": f"{directory}:/usr/bin:/bin", "SEEN": "from the call's environment"}
+
+
+def test_run_tool_status_stderr_and_environment(tmp_path: Path) -> None:
+    env = tool(tmp_path, "t", 'echo "$SEEN $*"; echo "t: first" >&2; echo "t: $SEEN" >&2; '
+               "exit 3")
+    run = tokens.run_tool(["t", "a b", "c"], env, 10)
+    assert (run.status, run.problem, run.timed_out) == (3, "", False)
+    assert (run.stdout, run.stderr) == ("", "from the call's environment")  # stdout unread
+    kept = tokens.run_tool(["t", "a b", "c"], env, 10, keep_stdout=True)
+    assert kept.stdout == "from the call's environment a b c\n"
+
+
+def test_run_tool_reads_no_stdin_and_gives_no_terminal(tmp_path: Path) -> None:
+    env = tool(tmp_path, "t", "read line && echo read; [ -t 0 ] || [ -t 1 ] || echo no-tty")
+    assert tokens.run_tool(["t"], env, 10, keep_stdout=True).stdout == "no-tty\n"
+
+
+def test_run_tool_redacts_a_token_on_stderr(tmp_path: Path) -> None:
+    token = make_token()
+    env = tool(tmp_path, "t", f"echo 'got {token}' >&2; exit 1")
+    run = tokens.run_tool(["t"], env, 10)
+    assert run.stderr == "got <redacted>" and token not in repr(run)
+
+
+@pytest.mark.parametrize(("body", "status"), [pytest.param("kill -TERM $$", -15, id="signal"),
+                                               pytest.param("exit 0", 0, id="success")])
+def test_run_tool_statuses(tmp_path: Path, body: str, status: int) -> None:
+    assert tokens.run_tool(["t"], tool(tmp_path, "t", body), 10).status == status
+
+
+def test_run_tool_cannot_run(tmp_path: Path) -> None:
+    env = tool(tmp_path, "t", "")
+    assert tokens.run_tool(["t"], {**env, "PATH": "/nonexistent"}, 10).problem == \
+        "t is not on PATH"  # the call's PATH decides, not this process's
+    (tmp_path / "tools" / "t").write_text("#!/nonexistent/interpreter\n")
+    run = tokens.run_tool(["t"], env, 10)
+    assert run.status is None and run.problem.startswith("t could not be started (")
+
+
+def test_run_tool_stops_a_tool_at_its_timeout(tmp_path: Path) -> None:
+    env = tool(tmp_path, "t", f"echo $$ > {tmp_path / 'pid'}; exec sleep 60")
+    run = tokens.run_tool(["t"], env, 1)
+    assert (run.status, run.timed_out, run.problem) == (None, True,
+                                                        "t did not finish within 1 s")
+    with pytest.raises(ProcessLookupError):
+        os.kill(int((tmp_path / "pid").read_text()), 0)
