@@ -336,10 +336,11 @@ def decode(token: str) -> tuple[dict[str, Any] | None, str | None]:
     held back from the import, which saved ~20 ms of it); measured with
     bin/jobsub_submit on benchmarks/run.py's stand-in, its claims cache removed before
     each call, 2026-12-02, Python 3.11, the shared 2-core machine: ~9.5x a bare
-    python3 start, ~7.5x held back, over the 4x budget either way. That path is taken once per new token
-    (they last about 3 h at Fermilab and jobsub_lite renews one only when under 60 s are
-    left), so a loop of submits pays it once per renewal and the budget's everyday calls
-    (benchmarks/run.py, tests/test_startup.py: a token already seen) never import pyjwt.
+    python3 start, ~7.5x held back, over the 4x budget either way. That path is taken
+    once per new token (they last about 3 h at Fermilab and jobsub_lite renews one only
+    when under 60 s are left), so a loop of submits pays it once per renewal, and the
+    budget's everyday calls (benchmarks/run.py, tests/test_startup.py: a token already
+    seen) never import pyjwt.
     """
     site_packages()
     try:
