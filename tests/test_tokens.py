@@ -624,3 +624,18 @@ def test_run_tool_stops_a_tool_at_its_timeout(tmp_path: Path) -> None:
                                                         "t did not finish within 1 s")
     with pytest.raises(ProcessLookupError):
         os.kill(int((tmp_path / "pid").read_text()), 0)
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+def test_run_tool_keeps_the_callers_hangup(tmp_path: Path, ignored: bool) -> None:
+    """A tool dies of SIGHUP as its caller would (sh's background mode would have it
+    ignore it), and a hangup the caller ignores (nohup) stays ignored."""
+    import signal
+
+    env = tool(tmp_path, "t", "grep SigIgn /proc/$$/status")
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN if ignored else signal.SIG_DFL)
+    try:
+        out = tokens.run_tool(["t"], env, 10, keep_stdout=True).stdout
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    assert bool(int(out.split()[1], 16) & 1 << (signal.SIGHUP - 1)) == ignored

@@ -470,7 +470,7 @@ def _duration(seconds: float) -> str:
 
 # -- credential tools -------------------------------------------------------------------
 
-TOOL_STDERR_CHUNKS = 64  # lines of a tool's stderr kept (sh's buffer); the last is shown
+TOOL_OUTPUT_LINES = 4096  # what sh keeps of a tool's stdout and stderr (the oldest go first)
 
 
 class ToolRun:
@@ -537,7 +537,7 @@ def run_tool(argv: list[str], environ: Mapping[str, str], timeout: float,
     hangup = signal.getsignal(signal.SIGHUP)
 
     def restore_hangup() -> None:  # in the child, before exec
-        signal.signal(signal.SIGHUP, hangup if hangup in (signal.SIG_IGN, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN if hangup == signal.SIG_IGN
                       else signal.SIG_DFL)
 
     with open(os.devnull, "rb") as stdin, open(os.devnull, "wb") as sink:
@@ -545,7 +545,7 @@ def run_tool(argv: list[str], environ: Mapping[str, str], timeout: float,
             running = command(*argv[1:], _env=dict(environ), _in=stdin,
                               _out=None if keep_stdout else sink, _tty_out=False,
                               _timeout=timeout, _bg=True, _bg_exc=False,
-                              _internal_bufsize=TOOL_STDERR_CHUNKS, _preexec_fn=restore_hangup)
+                              _internal_bufsize=TOOL_OUTPUT_LINES, _preexec_fn=restore_hangup)
         except (sh.ForkException, OSError) as exc:
             why = (str(exc).strip().splitlines() or [type(exc).__name__])[-1].strip()
             return ToolRun(None, f"{argv[0]} could not be started ({why})")
