@@ -108,8 +108,9 @@ def test_kerberos_and_htgettoken_lines_on_the_screen(environ: dict[str, str], tm
 
 def test_without_klist_or_htgettoken(environ: dict[str, str], tmp_path: Path) -> None:
     env = {**environ, "PATH": str(tmp_path)}
-    assert doctor.kerberos(env) == ("cannot be checked: klist is not on PATH (htgettoken "
-                                    "needs a ticket: kinit)")
+    assert doctor.kerberos(env) == ("cannot be checked: klist is not on PATH; install it or "
+                                    "add its directory to PATH (htgettoken needs a ticket: "
+                                    "kinit)")
     assert doctor.htgettoken(env).startswith("NOT on PATH: jobsub_lite cannot get or renew")
 
 

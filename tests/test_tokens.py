@@ -611,7 +611,7 @@ def test_run_tool_statuses(tmp_path: Path, body: str, status: int) -> None:
 def test_run_tool_cannot_run(tmp_path: Path) -> None:
     env = tool(tmp_path, "t", "")
     assert tokens.run_tool(["t"], {**env, "PATH": "/nonexistent"}, 10).problem == \
-        "t is not on PATH"  # the call's PATH decides, not this process's
+        "t is not on PATH; install it or add its directory to PATH"  # the call's PATH
     (tmp_path / "tools" / "t").write_text("#!/nonexistent/interpreter\n")
     run = tokens.run_tool(["t"], env, 10)
     assert run.status is None and run.problem.startswith("t could not be started (")

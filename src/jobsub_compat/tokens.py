@@ -477,8 +477,8 @@ class ToolRun:
     """How a credential tool run by run_tool() ended.
 
     `status`: its exit status, -N when signal N ended it, None when it could not be run or
-    did not finish (`problem` then says why, in words for a message; `timed_out` tells
-    the second from the first); `stdout`: what it printed, only when asked for;
+    did not finish (`problem` then says why and what to do, for a message; `timed_out`
+    tells the second from the first); `stdout`: what it printed, only when asked for;
     `stderr`: its last line on standard error, without the tool's `name: ` prefix and
     with anything token-like in it redacted (never more: a tool's debug output may hold
     secrets)."""
@@ -533,7 +533,8 @@ def run_tool(argv: list[str], environ: Mapping[str, str], timeout: float,
         command = sh.Command(argv[0], search_paths=environ.get("PATH", os.defpath)
                              .split(os.pathsep))
     except sh.CommandNotFound:
-        return ToolRun(None, f"{argv[0]} is not on PATH")
+        return ToolRun(None, f"{argv[0]} is not on PATH; install it or add its directory "
+                             "to PATH")
     hangup = signal.getsignal(signal.SIGHUP)
 
     def restore_hangup() -> None:  # in the child, before exec
@@ -548,7 +549,8 @@ def run_tool(argv: list[str], environ: Mapping[str, str], timeout: float,
                               _internal_bufsize=TOOL_OUTPUT_LINES, _preexec_fn=restore_hangup)
         except (sh.ForkException, OSError) as exc:
             why = (str(exc).strip().splitlines() or [type(exc).__name__])[-1].strip()
-            return ToolRun(None, f"{argv[0]} could not be started ({why})")
+            return ToolRun(None, f"{argv[0]} could not be started ({why}); check its first "
+                                 "line (#!) or install it again")
         try:
             running.wait()
             status: int | None = running.exit_code

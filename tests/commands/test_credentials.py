@@ -171,7 +171,8 @@ def test_voms_proxy_init_into_bearer_token_file(env: dict[str, str], tmp_path: P
                  id="wrong-token"),
     pytest.param({"HTGETTOKENOPTS": "--frobnicate"}, "rejected its options", id="usage"),
     pytest.param({"HTGETTOKENOPTS": "-a 'unbalanced"}, "quoting", id="bad-quoting"),
-    pytest.param({"PATH": "/nonexistent"}, "could not be run", id="no-htgettoken"),
+    pytest.param({"PATH": "/nonexistent"}, "could not be run: htgettoken is not on PATH; install",
+                 id="no-htgettoken"),
 ])
 def test_voms_proxy_init_failures(env: dict[str, str], knobs: dict[str, str], fragment: str,
                                   capsys: pytest.CaptureFixture[str]) -> None:

@@ -309,8 +309,7 @@ def _next_step(fqan: Fqan, run: tokens.ToolRun) -> str:
         return (f"{run.problem} (is the vault server reachable?); run {manual} -v yourself "
                 "to see where it stops")
     if run.status is None:
-        fix = "; install htgettoken or add it to PATH" if run.problem.endswith("PATH") else ""
-        return f"htgettoken could not be run: {run.problem}{fix}"
+        return f"htgettoken could not be run: {run.problem}"
     how = f"exit {run.status}" if run.status > 0 else f"killed by signal {-run.status}"
     how += f": {run.stderr}" if run.stderr else ""
     if run.status == 2:
