@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -51,3 +57,85 @@ def test_drop_ins_that_are_not_the_shim_are_named(environ: dict[str, str], tmp_p
     _, out = screen({**environ, "PATH": path}, capsys)
     assert f"NOT this shim: jobsub_q ({other / 'jobsub_q'}); put the install's bin first" in out
     assert "all 5 of bin/credentials/ are this shim's" in out
+
+
+# -- the Kerberos ticket (klist, through sh) and htgettoken -----------------------------
+
+KLIST = ROOT / "tests" / "doubles" / "klist"
+HTGETTOKEN = ROOT / "tests" / "doubles" / "htgettoken"
+
+
+def kerberos_env(environ: dict[str, str], tmp_path: Path, expires: float | None) -> dict[str, str]:
+    """The klist double first on PATH, KRB5CCNAME naming a cache of alice's (none when
+    `expires` is None) that expires at `expires`, and the double's log."""
+    cache = tmp_path / "krb5cc_test"
+    if expires is not None:
+        cache.write_text(json.dumps({"principal": "alice@FNAL.GOV", "starts": time.time() - 60,
+                                     "expires": expires}))
+    return {**environ, "KRB5CCNAME": f"FILE:{cache}", "KLIST_DOUBLE_LOG": str(tmp_path / "log"),
+            "PATH": os.pathsep.join([str(KLIST), os.path.dirname(sys.executable), "/usr/bin:/bin"])}
+
+
+def klist_calls(env: dict[str, str]) -> list[dict[str, object]]:
+    log = Path(env["KLIST_DOUBLE_LOG"])
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def test_a_valid_ticket_and_its_principal(environ: dict[str, str], tmp_path: Path) -> None:
+    env = kerberos_env(environ, tmp_path, time.time() + 3600)
+    assert doctor.kerberos(env) == "valid ticket for alice@FNAL.GOV"
+    assert klist_calls(env) == [{"argv": ["-s"], "KRB5CCNAME": env["KRB5CCNAME"]},
+                                {"argv": [], "KRB5CCNAME": env["KRB5CCNAME"]}]
+
+
+@pytest.mark.parametrize("expires", [pytest.param(-3600, id="expired"),
+                                     pytest.param(None, id="no-cache")])
+def test_no_valid_ticket_says_kinit(environ: dict[str, str], tmp_path: Path,
+                                    expires: float | None) -> None:
+    env = kerberos_env(environ, tmp_path, None if expires is None else time.time() + expires)
+    assert doctor.kerberos(env).startswith("no valid ticket (klist -s exit 1); run kinit")
+    assert [call["argv"] for call in klist_calls(env)] == [["-s"]]
+
+
+def test_kerberos_and_htgettoken_lines_on_the_screen(environ: dict[str, str], tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    env = kerberos_env(environ, tmp_path, time.time() + 3600)
+    env["PATH"] = os.pathsep.join([str(HTGETTOKEN), env["PATH"]])
+    _, out = screen(env, capsys)
+    assert re.search(r"^kerberos +valid ticket for alice@FNAL\.GOV$", out, re.M)
+    assert re.search(rf"^htgettoken +{re.escape(str(HTGETTOKEN / 'htgettoken'))}$", out, re.M)
+
+
+def test_without_klist_or_htgettoken(environ: dict[str, str], tmp_path: Path) -> None:
+    env = {**environ, "PATH": str(tmp_path)}
+    assert doctor.kerberos(env) == ("cannot be checked: klist is not on PATH; install it or "
+                                    "add its directory to PATH (htgettoken needs a ticket: "
+                                    "kinit)")
+    assert doctor.htgettoken(env).startswith("NOT on PATH: jobsub_lite cannot get or renew")
+
+
+# -- the klist double follows klist's documented rules ----------------------------------
+
+
+def run_klist(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(KLIST / "klist"), *argv], env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+
+def test_klist_double(environ: dict[str, str], tmp_path: Path) -> None:
+    env = kerberos_env(environ, tmp_path, time.time() - 1)  # expired: listed all the same
+    cache = env["KRB5CCNAME"]
+    done = run_klist(env)
+    assert done.returncode == 0 and done.stdout.splitlines()[:4] == [
+        f"Ticket cache: {cache}", "Default principal: alice@FNAL.GOV", "",
+        "Valid starting       Expires              Service principal"]
+    assert "krbtgt/FNAL.GOV@FNAL.GOV" in done.stdout
+    assert (run_klist(env, "-s").returncode, run_klist(env, "-s").stdout) == (1, "")
+    (tmp_path / "fresh").mkdir()
+    assert run_klist(kerberos_env(environ, tmp_path / "fresh", time.time() + 60),
+                     "-s").returncode == 0
+    missing = run_klist({**env, "KRB5CCNAME": f"FILE:{tmp_path / 'none'}"})
+    assert (missing.returncode, missing.stdout) == (1, "")
+    assert missing.stderr == f"klist: No credentials cache found (filename: {tmp_path / 'none'})\n"
+    bad = run_klist(env, "-z")
+    assert bad.returncode == 2 and bad.stderr.startswith("klist: invalid option -- 'z'")

@@ -192,21 +192,25 @@ def test_claims_cache_is_bounded(env: dict[str, str]) -> None:
     assert len(json.loads(cache.read_text())) == tokens._CACHE_SIZE
 
 
-def test_pyjwt_imported_without_cryptography(tmp_path: Path) -> None:
-    """The pre-flight's pyjwt import leaves cryptography out, and `import jwt` later
-    still gets a pyjwt with its signature algorithms."""
+def test_pyjwt_is_imported_plainly_and_only_on_a_cache_miss(tmp_path: Path) -> None:
+    """decode() imports pyjwt as any `import jwt` does (cryptography with it, no module
+    held back), and a token already seen costs no import of either."""
     token = make_token(["/gm2", "/gm2/production"])
     code = (
         "import sys, json; sys.path.insert(0, sys.argv[1])\n"
         "from jobsub_compat import tokens\n"
-        "payload, problem = tokens.decode(sys.argv[2])\n"
-        "before = 'cryptography' in sys.modules\n"
+        "env = {'HOME': sys.argv[3]}\n"
+        "payload, problem = tokens.claims(sys.argv[2], env)\n"
+        "mods = [m in sys.modules for m in ('jwt', 'cryptography')]\n"
         "import jwt\n"
-        "print(json.dumps([payload['wlcg.groups'], before, jwt.algorithms.has_crypto]))\n"
+        "print(json.dumps([payload['wlcg.groups'], mods, jwt.algorithms.has_crypto,\n"
+        "                  jwt is sys.modules['jwt']]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, SRC, token], capture_output=True,
-                          text=True, check=True)
-    assert json.loads(done.stdout) == [["/gm2", "/gm2/production"], False, True]
+    argv = [sys.executable, "-c", code, SRC, token, str(tmp_path)]
+    first = subprocess.run(argv, capture_output=True, text=True, check=True)
+    assert json.loads(first.stdout) == [["/gm2", "/gm2/production"], [True, True], True, True]
+    again = subprocess.run(argv, capture_output=True, text=True, check=True)
+    assert json.loads(again.stdout)[1] == [False, False]
 
 
 HEAVY = ("jwt", "cryptography", "dataclasses", "typing", "inspect", "hashlib", "json",
@@ -215,7 +219,7 @@ HEAVY = ("jwt", "cryptography", "dataclasses", "typing", "inspect", "hashlib", "
 
 def test_import_and_common_path_are_light(tmp_path: Path) -> None:
     """Importing tokens and a pre-flight load none of HEAVY, with or without a token
-    already in the claims cache."""
+    already in the claims cache; only a token not seen before imports pyjwt."""
     token_file = write_token(tmp_path / "bt", make_token())
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); heavy = sys.argv[3].split(',')\n"
@@ -229,7 +233,7 @@ def test_import_and_common_path_are_light(tmp_path: Path) -> None:
     )
     argv = [sys.executable, "-c", code, SRC, str(tmp_path), ",".join(HEAVY), str(token_file)]
     first = subprocess.run(argv, capture_output=True, text=True, check=True)
-    assert first.stdout.split() == ["[]", "False"]  # pyjwt read the claims, without crypto
+    assert first.stdout.split() == ["[]", "True"]  # a new token: pyjwt, cryptography with it
     code = code.replace("tokens.preflight('gm2', None, env)",
                         "env['BEARER_TOKEN_FILE'] = sys.argv[4]; "
                         "tokens.preflight('gm2', None, env)")
@@ -560,3 +564,77 @@ def test_a_run_time_value_is_no_name_to_judge() -> None:
     assert plan.error is None and plan.backend_argv[1:3] == ["-G", unknown]
     plan = submit.translate(["-G", unknown + "/..", "file:///x.sh"], {})
     assert plan.error and "not a group name" in plan.error  # the text around it is known
+
+
+# -- credential tools (run_tool, through sh) -------------------------------------------
+
+
+def tool(tmp_path: Path, name: str, body: str) -> dict[str, str]:
+    """A shell-script tool in its own directory; an environment whose PATH finds it."""
+    directory = tmp_path / "tools"
+    directory.mkdir(exist_ok=True)
+    script = directory / name
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+    return {"PATH": f"{directory}:/usr/bin:/bin", "SEEN": "from the call's environment"}
+
+
+def test_run_tool_status_stderr_and_environment(tmp_path: Path) -> None:
+    env = tool(tmp_path, "t", 'echo "$SEEN $*"; echo "t: first" >&2; echo "t: $SEEN" >&2; '
+               "exit 3")
+    run = tokens.run_tool(["t", "a b", "c"], env, 10)
+    assert (run.status, run.problem, run.timed_out) == (3, "", False)
+    assert (run.stdout, run.stderr) == ("", "from the call's environment")  # stdout unread
+    kept = tokens.run_tool(["t", "a b", "c"], env, 10, keep_stdout=True)
+    assert kept.stdout == "from the call's environment a b c\n"
+
+
+def test_run_tool_reads_no_stdin_and_gives_no_terminal(tmp_path: Path) -> None:
+    env = tool(tmp_path, "t", "read line && echo read; [ -t 0 ] || [ -t 1 ] || echo no-tty")
+    assert tokens.run_tool(["t"], env, 10, keep_stdout=True).stdout == "no-tty\n"
+
+
+def test_run_tool_redacts_a_token_on_stderr(tmp_path: Path) -> None:
+    token = make_token()
+    env = tool(tmp_path, "t", f"echo 'got {token}' >&2; exit 1")
+    run = tokens.run_tool(["t"], env, 10)
+    assert run.stderr == "got <redacted>" and token not in repr(run)
+
+
+@pytest.mark.parametrize(("body", "status"), [pytest.param("kill -TERM $$", -15, id="signal"),
+                                               pytest.param("exit 0", 0, id="success")])
+def test_run_tool_statuses(tmp_path: Path, body: str, status: int) -> None:
+    assert tokens.run_tool(["t"], tool(tmp_path, "t", body), 10).status == status
+
+
+def test_run_tool_cannot_run(tmp_path: Path) -> None:
+    env = tool(tmp_path, "t", "")
+    assert tokens.run_tool(["t"], {**env, "PATH": "/nonexistent"}, 10).problem == \
+        "t is not on PATH; install it or add its directory to PATH"  # the call's PATH
+    (tmp_path / "tools" / "t").write_text("#!/nonexistent/interpreter\n")
+    run = tokens.run_tool(["t"], env, 10)
+    assert run.status is None and run.problem.startswith("t could not be started (")
+
+
+def test_run_tool_stops_a_tool_at_its_timeout(tmp_path: Path) -> None:
+    env = tool(tmp_path, "t", f"echo $$ > {tmp_path / 'pid'}; exec sleep 60")
+    run = tokens.run_tool(["t"], env, 1)
+    assert (run.status, run.timed_out, run.problem) == (None, True,
+                                                        "t did not finish within 1 s")
+    with pytest.raises(ProcessLookupError):
+        os.kill(int((tmp_path / "pid").read_text()), 0)
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+def test_run_tool_keeps_the_callers_hangup(tmp_path: Path, ignored: bool) -> None:
+    """A tool dies of SIGHUP as its caller would (sh's background mode would have it
+    ignore it), and a hangup the caller ignores (nohup) stays ignored."""
+    import signal
+
+    env = tool(tmp_path, "t", "grep SigIgn /proc/$$/status")
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN if ignored else signal.SIG_DFL)
+    try:
+        out = tokens.run_tool(["t"], env, 10, keep_stdout=True).stdout
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    assert bool(int(out.split()[1], 16) & 1 << (signal.SIGHUP - 1)) == ignored

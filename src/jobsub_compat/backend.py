@@ -220,6 +220,10 @@ def capture(argv: list[str], env: Mapping[str, str], timeout: float = 300,
     than `limit` bytes is killed at once (status CAPTURE_TOO_LONG: `--version` or a DAG
     macro never needs that much, and `yes` must not fill the node's memory). A negative
     status -N: a signal N ended it. ^C here kills the helper before it stops the call.
+    Its helpers are jobsub_lite's own (`--version`, jobsub_q/jobsub_history for fetchlog
+    --list) and a DAG's `<macros>` commands, on the drop-ins' paths: hand-written rather
+    than sh (which runs the credential tools, tokens.run_tool) for sh's import (~75 ms)
+    and for the byte limit, which sh's buffers do not have.
     """
     import subprocess
     import time

@@ -2,9 +2,9 @@
 
 Which jobsub_submit a script gets, whether the install it runs from has bytecode for the
 running interpreter, the jobsub_lite behind it, the token and proxy (never the token
-itself), the settings and where each came from, and whether the migration log can be
-written. Exit 0 when a backend was found and the config files could be read, 1 otherwise
-(the screen says why).
+itself), the Kerberos ticket and htgettoken that renew tokens, the settings and where
+each came from, and whether the migration log can be written. Exit 0 when a backend was
+found and the config files could be read, 1 otherwise (the screen says why).
 """
 
 from __future__ import annotations
@@ -154,6 +154,38 @@ def _dropins_on_path(environ: Mapping[str, str]) -> str:
     return "; ".join(said)
 
 
+KLIST_TIMEOUT = 10  # seconds; klist reads a local file (or asks a KCM daemon)
+
+
+def kerberos(environ: Mapping[str, str]) -> str:
+    """The Kerberos ticket htgettoken authenticates with (jobsub_lite's renewals and the
+    voms-proxy-init drop-in): `klist -s`, whose exit status scripts test, then the
+    principal from `klist`'s "Default principal:" line (Heimdal: "Principal:").
+
+    klist runs through tokens.run_tool (sh), as every credential tool the shim runs does:
+    sh's import (~75 ms) is most of this line's cost, and doctor is run by a person, once."""
+    valid = tokens.run_tool(["klist", "-s"], environ, KLIST_TIMEOUT)
+    if valid.status is None:
+        return f"cannot be checked: {valid.problem} (htgettoken needs a ticket: kinit)"
+    if valid.status != 0:
+        return (f"no valid ticket (klist -s exit {valid.status}); run kinit (htgettoken needs "
+                "it to renew tokens, unless a vault token is still valid)")
+    listing = tokens.run_tool(["klist"], environ, KLIST_TIMEOUT, keep_stdout=True)
+    for line in listing.stdout.splitlines():
+        label, _, value = line.partition(":")
+        if label in ("Default principal", "Principal") and value.strip():
+            return f"valid ticket for {value.strip()}"
+    return "valid ticket (klist -s)"
+
+
+def htgettoken(environ: Mapping[str, str]) -> str:
+    """Where htgettoken is (found as jobsub_lite's os.system finds it: PATH); not run, as
+    its path is all this line needs."""
+    path = _first_on_path("htgettoken", environ)
+    return path or ("NOT on PATH: jobsub_lite cannot get or renew tokens; install "
+                    "htgettoken (or add its directory to PATH)")
+
+
 def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
     out: list[tuple[str, str]] = []
     first = _first_on_path("jobsub_submit", environ)
@@ -176,6 +208,8 @@ def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
                             ("proxy", proxies.describe(environ))):
         out += [(label if label.startswith(kind) else f"{kind} {label}", value)
                 for label, value in described]
+    out.append(("kerberos", kerberos(environ)))
+    out.append(("htgettoken", htgettoken(environ)))
     for label, path in config.config_files(environ):
         out.append((label, path if os.path.exists(path) else f"{path} (absent)"))
     try:

@@ -6,6 +6,9 @@ structures needed (the certificate's validity, names and extensions; the VOMS at
 certificate inside extension 1.3.6.1.4.1.8005.100.100.5) are walked by a small DER
 reader. Nothing here verifies a signature: the FQAN only decides which role a legacy
 call meant (legacy-jobsub.md §12), and the schedd checks every credential itself.
+No voms-proxy-info process (nor sh, which runs the credential tools): the pre-flight
+reads the proxy on every submit, where a process and sh's import (~75 ms) would cost
+more than the whole call, and the voms-proxy-info on PATH may be this shim's own.
 Plain classes, not dataclasses: the pre-flight imports this module on every submit.
 """
 

@@ -12,12 +12,12 @@ Two lookups matter (tokens.md §2, jobsub-lite.md §2):
 
 Never print or log a token: only paths, claims and digests leave this module.
 
-Speed: the pre-flight runs on every jobsub_submit. Claims are read with pyjwt, whose
-import costs ~50 ms, two thirds of it for the cryptography package that only signature
-checks need; pyjwt is therefore imported with cryptography held back (it supports
-running without it), and the claims of a token already seen are kept in a small cache
-keyed by checksums of the token, so a loop of submits with the same token imports
-neither. No dataclasses or typing either (each an import on every call).
+Speed: the pre-flight runs on every jobsub_submit. Claims are read with pyjwt, imported
+plainly where a token is decoded (decode()), and the claims of a token already seen are
+kept in a small cache keyed by checksums of the token, so a loop of submits with the same
+token imports no pyjwt at all. No dataclasses or typing either (each an import on every
+call). Credential tools (htgettoken, klist) run through sh (run_tool), imported there
+only.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from __future__ import annotations
 import binascii
 import os
 import stat
-import sys
 import time
 
 from . import proxies, site_packages, userfiles
@@ -261,46 +260,28 @@ def default_role_file(group: str, environ: Mapping[str, str]) -> str | None:
 
 # -- claims -----------------------------------------------------------------------------
 
-_JWT: Any = None
-
-
-def _pyjwt() -> Any:
-    """pyjwt, imported without cryptography unless something already loaded it.
-
-    pyjwt imports cryptography only to offer signature algorithms and works without it;
-    reading claims needs none, and holding it back saves ~25 ms per call. The modules
-    are then dropped from sys.modules so that any later `import jwt` gets a full pyjwt.
-    """
-    global _JWT
-    if _JWT is not None:
-        return _JWT
-    if "jwt" in sys.modules:
-        _JWT = sys.modules["jwt"]
-        return _JWT
-    site_packages()
-    hold_back = "cryptography" not in sys.modules
-    if hold_back:
-        sys.modules["cryptography"] = None  # type: ignore[assignment]  # import -> ImportError
-    try:
-        import jwt
-    finally:
-        if hold_back:
-            del sys.modules["cryptography"]
-            for name in [n for n in sys.modules if n == "jwt" or n.startswith("jwt.")]:
-                del sys.modules[name]
-    _JWT = jwt
-    return _JWT
-
-
 def decode(token: str) -> tuple[dict[str, Any] | None, str | None]:
     """The token's claims, or None and why not.
 
     No signature check, on purpose: the shim only routes calls and warns. The schedd,
     the credd and the storage endpoints verify every token they are given, and a token
     that fails there fails exactly as it would without the shim.
+
+    pyjwt is imported plainly, cryptography with it (pyjwt's own choice). Its cost is
+    paid only on a claims-cache miss, once per token not seen before: a jobsub_submit
+    then takes ~70 ms more than with the claims cached (~50 ms when cryptography was
+    held back from the import, which saved ~20 ms of it); measured with
+    bin/jobsub_submit on benchmarks/run.py's stand-in, its claims cache removed before
+    each call, 2026-12-02, Python 3.11, the shared 2-core machine: ~9.5x a bare
+    python3 start, ~7.5x held back, over the 4x budget either way. That path is taken
+    once per new token (they last about 3 h at Fermilab and jobsub_lite renews one only
+    when under 60 s are left), so a loop of submits pays it once per renewal, and the
+    budget's everyday calls (benchmarks/run.py, tests/test_startup.py: a token already
+    seen) never import pyjwt.
     """
+    site_packages()
     try:
-        jwt = _pyjwt()
+        import jwt
     except ImportError:
         return None, NO_PYJWT
     try:
@@ -420,6 +401,127 @@ def _duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min {seconds % 60} s"
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+# -- credential tools -------------------------------------------------------------------
+
+TOOL_OUTPUT_LINES = 4096  # what sh keeps of a tool's stdout and stderr (the oldest go first)
+
+
+class ToolRun:
+    """How a credential tool run by run_tool() ended.
+
+    `status`: its exit status, -N when signal N ended it, None when it could not be run or
+    did not finish (`problem` then says why and what to do, for a message; `timed_out`
+    tells the second from the first); `stdout`: what it printed, only when asked for;
+    `stderr`: its last line on standard error, without the tool's `name: ` prefix and
+    with anything token-like in it redacted (never more: a tool's debug output may hold
+    secrets)."""
+
+    __slots__ = ("status", "problem", "timed_out", "stdout", "stderr")
+
+    def __init__(self, status: int | None, problem: str = "", timed_out: bool = False,
+                 stdout: str = "", stderr: str = "") -> None:
+        self.status, self.problem, self.timed_out = status, problem, timed_out
+        self.stdout, self.stderr = stdout, stderr
+
+    def __repr__(self) -> str:
+        return f"ToolRun(status={self.status!r}, problem={self.problem!r}, stderr={self.stderr!r})"
+
+
+def run_tool(argv: list[str], environ: Mapping[str, str], timeout: float,
+             keep_stdout: bool = False) -> ToolRun:
+    """Run a credential tool (htgettoken for voms-proxy-init, klist for doctor) with sh.
+
+    The tool is looked up on `environ`'s PATH and gets `environ` (its own rules read it:
+    HTGETTOKENOPTS, KRB5CCNAME); argv words, never a shell. Its stdin is /dev/null, so it
+    can never wait for an answer. Its stdout goes to /dev/null unless `keep_stdout`:
+    htgettoken prints the vault token there when it is asked to (`--vaulttokenfile
+    /dev/stdout`, HTGETTOKENOPTS), and what is never read can never be printed or logged.
+    Its stderr is read, and its last line kept (ToolRun.stderr) for the message that
+    names the next step. A tool still running after `timeout` seconds is killed. ^C
+    (KeyboardInterrupt) kills it too and goes on up: the drop-in then ends by SIGINT
+    with no traceback (backend.launch), and no tool outlives the call. SIGHUP keeps the
+    disposition the caller gave it (sh's background mode would ignore it).
+
+    sh rather than backend.capture: a tool's exit status, stderr, timeout and kill come
+    from one call, with no hand-written poll loop. sh is imported here only, as the
+    design asks: its import costs ~75 ms (asyncio, logging, threading, inspect; measured
+    with `python3 -S -c 'import site; site.main(); import sh'` against the same without
+    sh, 2026-12-02, Python 3.11, the shared 2-core machine), which is nothing next to
+    htgettoken itself (a Python program and round trips to the vault: about a second)
+    and a small part of `jobsub-compat doctor`, run by a person once. Its logger is
+    silenced: sh logs what it reads from a tool at debug level, and nothing a tool
+    writes may reach a log.
+    """
+    site_packages()
+    try:
+        import sh
+    except ImportError:
+        return ToolRun(None, "the Python package sh is not installed for "
+                             "this interpreter (install python3-sh, or pip install sh)")
+    import logging
+    import signal
+
+    logging.getLogger("sh").setLevel(logging.CRITICAL + 1)
+    try:
+        command = sh.Command(argv[0], search_paths=environ.get("PATH", os.defpath)
+                             .split(os.pathsep))
+    except sh.CommandNotFound:
+        return ToolRun(None, f"{argv[0]} is not on PATH; install it or add its directory "
+                             "to PATH")
+    hangup = signal.getsignal(signal.SIGHUP)
+
+    def restore_hangup() -> None:  # in the child, before exec
+        signal.signal(signal.SIGHUP, signal.SIG_IGN if hangup == signal.SIG_IGN
+                      else signal.SIG_DFL)
+
+    with open(os.devnull, "rb") as stdin, open(os.devnull, "wb") as sink:
+        try:
+            running = command(*argv[1:], _env=dict(environ), _in=stdin,
+                              _out=None if keep_stdout else sink, _tty_out=False,
+                              _timeout=timeout, _bg=True, _bg_exc=False,
+                              _internal_bufsize=TOOL_OUTPUT_LINES, _preexec_fn=restore_hangup)
+        except (sh.ForkException, OSError) as exc:
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[-1].strip()
+            return ToolRun(None, f"{argv[0]} could not be started ({why}); check its first "
+                                 "line (#!) or install it again")
+        try:
+            running.wait()
+            status: int | None = running.exit_code
+            problem, timed_out = "", False
+        except sh.TimeoutException:
+            status, problem = None, f"{argv[0]} did not finish within {timeout:g} s"
+            timed_out = True
+        except sh.ErrorReturnCode as exc:
+            status, problem, timed_out = exc.exit_code, "", False
+        except BaseException:  # ^C: no tool outlives the call
+            try:
+                running.process.kill()
+                running.wait()
+            except Exception:  # it ended meanwhile, or its exit is the kill's
+                pass
+            raise
+    return ToolRun(status, problem, timed_out,
+                   _text(running.process.stdout) if keep_stdout else "",
+                   _last_line(running.process.stderr, argv[0]))
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def _last_line(data: bytes, tool: str) -> str:
+    """The last non-empty line of a tool's stderr, without its `<tool>: ` prefix (which
+    scrub would read as a name and its secret value), token-like words redacted."""
+    from . import log
+
+    lines = [line.strip() for line in _text(data).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = lines[-1]
+    prefix = f"{os.path.basename(tool)}: "
+    return log.scrub(line[len(prefix):] if line.startswith(prefix) else line)[:300]
 
 
 # -- the pre-flight ---------------------------------------------------------------------

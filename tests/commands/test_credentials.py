@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -44,9 +46,11 @@ def env(environ: dict[str, str], tmp_path: Path,
             "HTGETTOKEN_DOUBLE_LOG": str(tmp_path / "htgettoken.log")}
 
 
-def double_calls(env: dict[str, str]) -> list[dict[str, object]]:
+def double_calls(env: dict[str, str], pid: bool = False) -> list[dict[str, object]]:
+    """The htgettoken double's calls (argv, outfile, and its pid if asked for)."""
     log = Path(env["HTGETTOKEN_DOUBLE_LOG"])
-    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return calls if pid else [{k: v for k, v in c.items() if k != "pid"} for c in calls]
 
 
 def wlcg_file(env: dict[str, str]) -> Path:
@@ -167,7 +171,8 @@ def test_voms_proxy_init_into_bearer_token_file(env: dict[str, str], tmp_path: P
                  id="wrong-token"),
     pytest.param({"HTGETTOKENOPTS": "--frobnicate"}, "rejected its options", id="usage"),
     pytest.param({"HTGETTOKENOPTS": "-a 'unbalanced"}, "quoting", id="bad-quoting"),
-    pytest.param({"PATH": "/nonexistent"}, "could not be run", id="no-htgettoken"),
+    pytest.param({"PATH": "/nonexistent"}, "could not be run: htgettoken is not on PATH; install",
+                 id="no-htgettoken"),
 ])
 def test_voms_proxy_init_failures(env: dict[str, str], knobs: dict[str, str], fragment: str,
                                   capsys: pytest.CaptureFixture[str]) -> None:
@@ -502,3 +507,141 @@ def test_double_failures(env: dict[str, str], argv: list[str], knobs: dict[str, 
     done = run_double({**env, **knobs}, *argv)
     assert done.returncode == status and fragment in done.stderr
     assert not wlcg_file(env).exists()
+
+
+# -- htgettoken runs through sh (tokens.run_tool) ---------------------------------------
+
+GM2 = ["-voms", "fermilab:/fermilab/gm2/Role=Analysis"]
+
+
+@pytest.fixture
+def sh_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Each sh.Command made while the test runs, and how it was called."""
+    import sh
+
+    calls: list[dict[str, object]] = []
+    real = sh.Command
+
+    class Spy:
+        def __init__(self, path: str, search_paths: list[str] | None = None) -> None:
+            self.real = real(path, search_paths=search_paths)
+            calls.append({"path": str(self.real), "search_paths": search_paths})
+
+        def __call__(self, *args: str, **kwargs: object) -> object:
+            calls[-1].update(args=list(args), kwargs=kwargs)
+            return self.real(*args, **kwargs)
+
+    monkeypatch.setattr(sh, "Command", Spy)
+    return calls
+
+
+def test_htgettoken_runs_through_sh(env: dict[str, str], sh_calls: list[dict[str, object]],
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Found on the call's PATH, run with its words and environment, stdin and stdout on
+    /dev/null (no terminal, nothing read), within HTGETTOKEN_TIMEOUT."""
+    assert main("voms-proxy-init", GM2, env) == 0, capsys.readouterr().err
+    [call] = sh_calls
+    kwargs = call["kwargs"]
+    assert isinstance(kwargs, dict)
+    assert call["path"] == str(DOUBLE / "htgettoken")
+    assert call["search_paths"] == env["PATH"].split(os.pathsep)
+    outfile = str(lite_file(env, "gm2", "Analysis"))
+    assert call["args"] == ["-a", "htvaultprod.fnal.gov", "-i", "gm2", "--nooidc", "-o", outfile]
+    assert kwargs["_env"] == env
+    assert kwargs["_in"].name == kwargs["_out"].name == os.devnull  # type: ignore[attr-defined]
+    assert (kwargs["_tty_out"], kwargs["_timeout"]) == (False, credentials.HTGETTOKEN_TIMEOUT)
+
+
+def test_the_environment_reaches_htgettoken_and_its_vault_token_goes_nowhere(
+        env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """HTGETTOKENOPTS is htgettoken's to read; told to print the vault token on stdout (as
+    condor_vault_storer tells it), it does, and neither that token nor the bearer token
+    reaches our stdout, stderr or the migration log."""
+    log = tmp_path / "log.jsonl"
+    env.update(HTGETTOKENOPTS="--vaulttokenfile=/dev/stdout", JOBSUB_COMPAT_LOG=str(log))
+    assert main("voms-proxy-init", ["-debug", *GM2], env) == 0
+    out, err = capsys.readouterr()
+    done = run_double({**env, "BEARER_TOKEN_FILE": str(tmp_path / "probe")}, "-a", "v")
+    assert done.stdout.startswith("hvs.")  # what the double printed in the call above too
+    token = lite_file(env, "gm2", "Analysis").read_text().strip()
+    for text in (out, err, log.read_text()):
+        assert "hvs." not in text and token not in text and token.split(".")[1] not in text
+    assert double_calls(env)[0]["argv"] == ["-a", "htvaultprod.fnal.gov", "-i", "gm2",
+                                            "--nooidc", "-o", str(lite_file(env, "gm2",
+                                                                            "Analysis"))]
+
+
+def test_a_failure_gives_htgettokens_words_and_the_next_step(
+        env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    env["HTGETTOKEN_DOUBLE_FAIL"] = "vault unreachable"
+    assert main("voms-proxy-init", GM2, env) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines()[-1].startswith(
+        "voms-proxy-init: error: htgettoken failed (exit 1: vault unreachable) and there is "
+        "no terminal for a browser login; run kinit first")
+
+
+def test_a_token_on_htgettokens_stderr_is_never_shown_or_logged(
+        env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    token = make_token(["/gm2"])
+    log = tmp_path / "log.jsonl"
+    env.update(HTGETTOKEN_DOUBLE_FAIL=f"vault answered {token} and hvs.CAESIabcdefghijklmnop"
+               "qrstuvwxyz0123456789", JOBSUB_COMPAT_LOG=str(log))
+    assert main("voms-proxy-init", GM2, env) == 1
+    out, err = capsys.readouterr()
+    assert "(exit 1: vault answered <redacted> and <redacted>)" in err
+    for text in (out, err, log.read_text()):
+        assert token not in text and token.split(".")[1] not in text and "hvs.CAES" not in text
+
+
+def test_a_slow_htgettoken_is_stopped(env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(credentials, "HTGETTOKEN_TIMEOUT", 1)
+    env["HTGETTOKEN_DOUBLE_SLEEP"] = "60"
+    assert main("voms-proxy-init", GM2, env) == 1
+    err = capsys.readouterr().err
+    assert "htgettoken did not finish within 1 s (is the vault server reachable?); run " \
+           "htgettoken -a htvaultprod.fnal.gov -i gm2 -v yourself" in err
+    assert not alive(int(str(double_calls(env, pid=True)[0]["pid"])))
+
+
+def test_without_the_sh_package_voms_proxy_init_says_what_to_install(
+        env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "sh", None)  # import sh -> ImportError
+    assert main("voms-proxy-init", GM2, env) == 1
+    assert "htgettoken could not be run: the Python package sh is not installed for this " \
+           "interpreter (install python3-sh, or pip install sh)" in capsys.readouterr().err
+    assert double_calls(env) == []
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_while_htgettoken_runs(env: dict[str, str]) -> None:
+    """SIGINT to the drop-in (not to htgettoken) while htgettoken runs: htgettoken is
+    killed, and the drop-in ends by SIGINT with no traceback, as the shell must see it."""
+    env["HTGETTOKEN_DOUBLE_SLEEP"] = "60"
+    proc = subprocess.Popen([sys.executable, str(LAUNCHERS / "voms-proxy-init"), *GM2],
+                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # until the double has started (it logs first)
+            if double_calls(env) or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        [call] = double_calls(env, pid=True)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -signal.SIGINT, err
+    assert "Traceback" not in err and out == ""
+    assert not alive(int(str(call["pid"])))

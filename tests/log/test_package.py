@@ -75,8 +75,8 @@ def test_public_surface() -> None:
     from jobsub_compat.log import calling, record, redaction, writer
 
     assert sorted(log.__all__) == ["REDACTED", "caller", "encode", "iso_time", "make_record",
-                                   "redact", "user_log", "write"]
+                                   "redact", "scrub", "user_log", "write"]
     assert not any(isinstance(getattr(log, name), types.ModuleType) for name in log.__all__)
-    assert (log.caller, log.redact, log.make_record, log.encode, log.write, log.user_log) == (
-        calling.caller, redaction.redact, record.make_record, record.encode, writer.write,
-        writer.user_log)
+    assert (log.caller, log.redact, log.scrub, log.make_record, log.encode, log.write,
+            log.user_log) == (calling.caller, redaction.redact, redaction.scrub,
+                              record.make_record, record.encode, writer.write, writer.user_log)

@@ -15,9 +15,10 @@ translate() parses the call and says what it will do (its warnings, an answer pr
 a "local" Plan), and answer() does what needs doing then (voms-proxy-init gets the
 token, voms-proxy-destroy removes files).
 
-htgettoken runs through backend.capture (argv list, stdin closed, output captured), so
-it can never wait for a browser login: OIDC is off (`--nooidc`) and a failure names the
-next step (kinit, managed tokens) at once.
+htgettoken runs through tokens.run_tool (sh: argv words, stdin /dev/null, stdout never
+read, a timeout), so it can never wait for a browser login: OIDC is off (`--nooidc`),
+and a failure gives htgettoken's own last stderr line and the next step (kinit, managed
+tokens) at once, exit 1.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import shlex
 import sys
 import time
 
-from .. import __version__, backend, codes, config, proxies, tokens, userfiles
+from .. import __version__, codes, config, proxies, tokens, userfiles
 from ..paths import state_file
 from ..plan import Plan, one_line
 from ..warnings import RuntimeFailure, UsageError
@@ -298,19 +299,24 @@ def htgettoken_argv(fqan: Fqan, outfile: str, environ: Mapping[str, str]) -> lis
     return [*argv, "--nooidc", "-o", outfile]
 
 
-def _next_step(fqan: Fqan, status: int, output: str) -> str:
+def _next_step(fqan: Fqan, run: tokens.ToolRun) -> str:
+    """Why htgettoken gave no token, with its own last word (stderr) and what to do."""
     role = f" -r {fqan.role.lower()}" if fqan.role else ""
     manual = f"htgettoken -a {DEFAULT_VAULT} -i {fqan.experiment}{role}"
-    if status == 127:
-        return f"htgettoken could not be run ({output.strip() or 'not found'}); install " \
-               "htgettoken or add it to PATH"
-    if status == 2:
-        return "htgettoken rejected its options (exit 2); check HTGETTOKENOPTS or the " \
+    if run.timed_out:
+        return (f"{run.problem} (is the vault server reachable?); run {manual} -v yourself "
+                "to see where it stops")
+    if run.status is None:
+        return f"htgettoken could not be run: {run.problem}"
+    how = f"exit {run.status}" if run.status > 0 else f"killed by signal {-run.status}"
+    how += f": {run.stderr}" if run.stderr else ""
+    if run.status == 2:
+        return f"htgettoken rejected its options ({how}); check HTGETTOKENOPTS or the " \
                "htgettoken_opts setting"
     if _terminal():
-        return (f"htgettoken failed (exit {status}) without a browser login; run kinit and "
+        return (f"htgettoken failed ({how}) without a browser login; run kinit and "
                 f"try again, or run {manual} yourself to log in with a browser")
-    return (f"htgettoken failed (exit {status}) and there is no terminal for a browser "
+    return (f"htgettoken failed ({how}) and there is no terminal for a browser "
             "login; run kinit first (in cron: kcron or a keytab), and production accounts use "
             f"managed tokens ({manual} --nooidc --nokerberos --credkey=<principal>)")
 
@@ -366,9 +372,9 @@ def answer_voms_proxy_init(plan: Plan, environ: Mapping[str, str],
     role_name = fqan.role or tokens.DEFAULT_ROLE
     if details["debug"]:
         sys.stderr.write(f"{plan.command}: running {shlex.join(command)}\n")
-    status, output = backend.capture(command, environ, timeout=HTGETTOKEN_TIMEOUT)
-    if status != 0:
-        raise RuntimeFailure(_next_step(fqan, status, output))
+    run = tokens.run_tool(command, environ, HTGETTOKEN_TIMEOUT)
+    if run.status != 0:
+        raise RuntimeFailure(_next_step(fqan, run))
     token = tokens.read_token_file(outfile)
     if token is None:
         raise RuntimeFailure(f"htgettoken succeeded but {outfile} holds no token; run "

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from .calling import caller
 from .record import encode, iso_time, make_record
-from .redaction import REDACTED, redact
+from .redaction import REDACTED, redact, scrub
 from .writer import user_log, write
 
-__all__ = ["REDACTED", "caller", "encode", "iso_time", "make_record", "redact", "user_log",
-           "write"]
+__all__ = ["REDACTED", "caller", "encode", "iso_time", "make_record", "redact", "scrub",
+           "user_log", "write"]
