@@ -6,7 +6,6 @@ from __future__ import annotations
 import calendar
 import datetime
 import functools
-import os
 import time
 from pathlib import Path
 
@@ -207,26 +206,6 @@ def test_extension_as_cryptography_sees_it(tmp_path: Path) -> None:
 ])
 def test_role_of(fqan: str, role: str | None) -> None:
     assert proxies.role_of(fqan) == role
-
-
-def test_role_from_proxy_prefers_x509_user_proxy(tmp_path: Path, tmp_dir: Path) -> None:
-    make_proxy(tmp_dir / f"x509up_u{os.getuid()}",
-               fqans=["/fermilab/gm2/Role=Analysis/Capability=NULL"])
-    named = make_proxy(tmp_path / "prod.proxy")
-    assert proxies.role_from_proxy({}) == "Analysis"
-    assert proxies.role_from_proxy({"X509_USER_PROXY": str(named)}) == "Production"
-    # A named file that does not exist: the legacy client fell back to /tmp/x509up_u<uid>.
-    assert proxies.role_from_proxy({"X509_USER_PROXY": str(tmp_path / "gone")}) == "Analysis"
-
-
-def test_role_from_proxy_none(tmp_path: Path, tmp_dir: Path) -> None:
-    assert proxies.role_from_proxy({}) is None  # no proxy at all
-    expired = make_proxy(tmp_path / "old", hours=-1)
-    assert proxies.role_from_proxy({"X509_USER_PROXY": str(expired)}) is None
-    plain = make_proxy(tmp_path / "kx509", voms=False)
-    assert proxies.role_from_proxy({"X509_USER_PROXY": str(plain)}) is None
-    null = make_proxy(tmp_path / "null", fqans=["/fermilab/gm2/Role=NULL/Capability=NULL"])
-    assert proxies.role_from_proxy({"X509_USER_PROXY": str(null)}) is None
 
 
 @pytest.mark.parametrize("content", [

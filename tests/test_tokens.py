@@ -397,6 +397,18 @@ def test_expired_proxy_role_not_used(env: dict[str, str], tmp_path: Path) -> Non
     assert codes(result) == [jc.PROXY_IN_USE, jc.PROXY_EXPIRED]
 
 
+@pytest.mark.parametrize("kind", ["no-voms", "role-null"])
+def test_proxy_without_a_role_gives_none(env: dict[str, str], tmp_path: Path,
+                                         kind: str) -> None:
+    """A kx509 proxy (no VOMS attributes) or Role=NULL: the legacy client had no role."""
+    proxy = make_proxy(tmp_path / kind, voms=False) if kind == "no-voms" else \
+        make_proxy(tmp_path / kind, fqans=["/fermilab/gm2/Role=NULL/Capability=NULL"])
+    env["X509_USER_PROXY"] = str(proxy)
+    result = tokens.preflight("gm2", None, env)
+    assert result.role is None
+    assert codes(result) == [jc.PROXY_IN_USE]
+
+
 def test_production_proxy(env: dict[str, str]) -> None:
     env["X509_USER_PROXY"] = "/opt/gm2pro/gm2pro.Production.proxy"
     result = tokens.preflight("gm2", "Production", env)

@@ -316,15 +316,6 @@ def role_of(fqan: str) -> str | None:
     return match.group(1)
 
 
-def role_from_proxy(environ: Mapping[str, str], now: float | None = None) -> str | None:
-    """The role the legacy client used without --role: the first FQAN's, if the proxy is
-    still valid (an expired one was regenerated, by kx509, without VOMS attributes)."""
-    proxy = find(environ)
-    if proxy is None or not proxy.fqans or proxy.seconds_left(now) <= 0:
-        return None
-    return role_of(proxy.fqans[0])
-
-
 def production_experiment(path: str) -> str | None:
     """`gm2` for /opt/gm2pro/gm2pro.Production.proxy (a managed production proxy)."""
     if not path:

@@ -135,7 +135,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
         check(call)
     if call.show_parsing:
         plan.action = "print"
-        plan.text = _show_parsing(words, parsed, out.words)
+        plan.text = _show_parsing(words, parsed)
         return
 
     arguments = _protect_arguments(plan, parsed.arguments, grammar)
@@ -240,7 +240,7 @@ def _note_requote(plan: Plan, argv: list[str], words: list[str]) -> None:
               "layer.")
 
 
-def _show_parsing(words: list[str], parsed: Parsed, out_words: list[str]) -> str:
+def _show_parsing(words: list[str], parsed: Parsed) -> str:
     lines = ["legacy words after the server's re-split:"]
     lines += [f"  [{i}] {word!r}" for i, word in enumerate(words)]
     lines.append("options:")
