@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Callable
 
-    # The command-specific part of a translation.
-    Body = Callable[[Plan, Parsed, legacy.Grammar, Mapping[str, str]], None]
+    # The command-specific part of a translation: it reads and adds to the Call.
+    Body = Callable[[fates.Call], None]
 
 
 def is_job_id(text: str) -> bool:
@@ -181,7 +181,7 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
                 fates.apply(call, item)  # a refusal raises; a drop warns
                 parsed.items.remove(item)
         try:
-            body(plan, parsed, grammar, environ)
+            body(call)
         except fates.Answered as answered:  # an abbreviated --help or --version
             plan.backend_argv = []
             if answered.what == "version":

@@ -14,8 +14,7 @@ import posixpath
 import sys
 import time
 
-from .. import backend, fates, legacy, options
-from ..legacy import Parsed
+from .. import backend, fates, options
 from ..plan import Plan
 from ..warnings import RuntimeFailure, UsageError
 from . import common
@@ -28,12 +27,12 @@ if TYPE_CHECKING:
 COMMAND = "jobsub_fetchlog"
 
 
-def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
-          environ: Mapping[str, str]) -> None:
+def _body(call: fates.Call) -> None:
     """client/jobsub_fetchlog parse_opts: (-G and --jobid) or --list, else "Missing
     required arguments" (exit 1); the id checked whole (jid_callback, check_id: exit 1);
     --timeout an integer (optparse, exit 2). A job id written after the options is
     jobsub_lite's positional job_id and keeps its meaning."""
+    plan, parsed, environ = call.plan, call.parsed, call.environ
     keys = [i.row.key for i in parsed.items]
     group = common.group_of(parsed, environ, plan=plan)
     if "list" in keys:
@@ -51,7 +50,6 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     if not jobs and not positional:
         raise UsageError("give --jobid CLUSTER.PROC@SCHEDD, or --list (the legacy client's "
                          "\"Missing required arguments\")")
-    call = fates.Call(plan, grammar, parsed, environ)
     out = call.out
     for item in parsed.items:
         key = item.row.key

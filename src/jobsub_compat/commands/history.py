@@ -8,8 +8,7 @@ schedd. The drop-in hands condor_history its constraint and `-name SCHEDD` itsel
 
 from __future__ import annotations
 
-from .. import fates, legacy
-from ..legacy import Parsed
+from .. import fates
 from ..plan import Plan
 from . import common
 from .q import QOutput
@@ -21,17 +20,15 @@ if TYPE_CHECKING:
 
 
 COMMAND = "jobsub_history"
-def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
-          environ: Mapping[str, str]) -> None:
+def _body(call: fates.Call) -> None:
     """The legacy selection (server/webapp/sqlite_commands.py constructQuery, handle_jobid):
     the group AND the user AND the job AND the dates, in one constraint (jobsub_lite would
     hand --user and the job to condor_history as words, which it ORs, and add no group):
     `Jobsub_Group=?="G"`, `Owner=?="U"` (sqlite's `=`, case-sensitive), `ClusterId==C`
     (`C.@S`, `C@S`: the whole cluster, as `like 'C.%@S'`) `&& ProcId==P`, QDate bounds;
     `-name SCHEDD` of the job (each legacy schedd kept its own history)."""
-    group = common.group_of(parsed, environ, plan=plan) or ""
-    call = fates.Call(plan, grammar, parsed, environ)
-    out, terms = call.out, call.terms
+    plan, parsed, out, terms = call.plan, call.parsed, call.out, call.terms
+    group = common.group_of(parsed, call.environ, plan=plan) or ""
     terms.append(f'Jobsub_Group=?="{group}"')
     users = [i.values[0] for i in parsed.items if i.row.key == "user"]
     if users:

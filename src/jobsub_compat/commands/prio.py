@@ -10,8 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from .. import legacy, site_packages
-from ..legacy import Parsed
+from .. import site_packages
 from ..plan import Plan
 from ..warnings import UsageError
 from . import common
@@ -21,13 +20,15 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any, Callable
 
+    from .. import fates
+
 
 COMMAND = "jobsub_prio"
 
 
-def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
-          environ: Mapping[str, str]) -> None:
-    common.group_of(parsed, environ)
+def _body(call: fates.Call) -> None:
+    plan, parsed = call.plan, call.parsed
+    common.group_of(parsed, call.environ)
     ids = [job for i in parsed.items if i.row.key == "jobid"
            for job in common.job_ids(i.values[0], many=True)]
     prios = [i for i in parsed.items if i.row.key == "prio"]

@@ -13,8 +13,7 @@ from __future__ import annotations
 import sys
 
 from .. import codes as w
-from .. import fates, legacy
-from ..legacy import Parsed
+from .. import fates
 from ..plan import Plan
 from ..rewrite import Words, spelling
 from ..warnings import UsageError
@@ -42,8 +41,7 @@ def fold(users: list[str], constraint: str) -> str:
     return constraint
 
 
-def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
-          environ: Mapping[str, str]) -> None:
+def _body(call: fates.Call) -> None:
     """The legacy selection (jobsubClient.py listJobs, then the server): --constraint alone
     (constraint.py doGET: no group, --jobid ignored); --better-analyze with --jobid, that
     job alone; else condor_commands.py constructFilter: `Owner=="U"` (with --user), the
@@ -51,8 +49,7 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
     `Jobsub_Group=?="G"` (legacy matched regexp("group_G.*", AccountingGroup), a prefix).
     A --jobid alone keeps jobsub_lite's meaning, the job (words both accept): legacy also
     required it to be in the group, which only ever hid a job of another group."""
-    call = fates.Call(plan, grammar, parsed, environ)
-    out = call.out
+    plan, parsed, environ, out = call.plan, call.parsed, call.environ, call.out
     given = common.group_of(parsed, environ, False, plan)
     group = given or _group_from_token(plan, out, environ)
     keys = [i.row.key for i in parsed.items]
@@ -91,7 +88,7 @@ def _body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
         fates.apply(call, item)  # the job selection's rows are written below
     view = call.view
     if jobs:
-        out.option(spelling(jobs[-1], grammar), jobs[-1].values, jobs[-1].form)
+        out.option(spelling(jobs[-1], call.grammar), jobs[-1].values, jobs[-1].form)
     if expr:
         out.option("--constraint", [expr], "sep")
         out.words.append("-allusers")

@@ -14,8 +14,7 @@ from __future__ import annotations
 import sys
 
 from .. import codes as w
-from .. import fates, legacy
-from ..legacy import Parsed
+from .. import fates
 from ..plan import Plan, one_line
 from ..rewrite import spelling
 from ..warnings import UsageError
@@ -71,20 +70,18 @@ def selection(group: str, users: list[str], constraint: str) -> str:
 def translate_for(command: str) -> common.Body:
     action = ACTIONS[command]
 
-    def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
-             environ: Mapping[str, str]) -> None:
+    def body(call: fates.Call) -> None:
         """client/jobsub_rm main and jobsubClient.py remove/hold/release: the ids of
         --jobid one after the other (each line printed, then acted on); a bad one stops
         there with exit 1, after the ones before it were acted on. --constraint selects
         alone (ids ignored), else the ids (--user only named who may act), else --user."""
-        group = common.group_of(parsed, environ, plan=plan) or ""
+        plan, parsed, grammar, out = call.plan, call.parsed, call.grammar, call.out
+        group = common.group_of(parsed, call.environ, plan=plan) or ""
         keys = {i.row.key for i in parsed.items}
         if not keys & {"jobid", "user", "constraint"} and not parsed.passed:
             raise UsageError("give --jobid CLUSTER[.PROC]@SCHEDD, --user USER or "
                              "--constraint EXPR (the legacy client's \"Missing required "
                              "arguments\")")
-        call = fates.Call(plan, grammar, parsed, environ)
-        out = call.out
         users = [i.values[0] for i in parsed.items if i.row.key == "user"]
         constraints = [i.values[0] for i in parsed.items if i.row.key == "constraint"]
         jobids = [i for i in parsed.items if i.row.key == "jobid"]

@@ -4,8 +4,6 @@ its legacy options and answers with one line naming what to use instead, exit 1.
 
 from __future__ import annotations
 
-from .. import legacy
-from ..legacy import Parsed
 from ..plan import Plan
 from ..warnings import UsageError
 from . import common
@@ -13,6 +11,8 @@ from . import common
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from .. import fates
 
 INSTEAD = {
     "jobsub_status": "give jobsub_status --sites (the only thing it did)",
@@ -28,8 +28,7 @@ def translate(argv: list[str], environ: Mapping[str, str], lite_version: str | N
               backend_path: str | None = None, command: str = "jobsub_status") -> Plan:
     """The Plan of a jobsub_status, jobsub_preload or jobsub_probe_url (`command`) call:
     help, version, a usage error, or the line naming what to use instead."""
-    def body(plan: Plan, parsed: Parsed, grammar: legacy.Grammar,
-             env: Mapping[str, str]) -> None:
+    def body(call: fates.Call) -> None:
         if command == "jobsub_status":  # without --sites the legacy tool did nothing
             raise UsageError(INSTEAD[command])
         raise common.Unavailable(INSTEAD[command])
