@@ -42,8 +42,7 @@ def _body(call: fates.Call) -> None:
             raise UsageError("--list needs --user USER (or $USER)")
         plan.action, plan.mode = "local", "list"
         plan.details.update(group=group or "", user=user)
-        item = next(i for i in parsed.items if i.row.key == "list")
-        plan.warn(item.row.code or "", f"{item.seen} {item.row.reason}. {item.row.fix}")
+        fates.emulated(call, next(i for i in parsed.items if i.row.key == "list"))
         return
     jobs = [i for i in parsed.items if i.row.key == "jobid"]
     positional = [word for word in parsed.passed if not word.startswith("-")]

@@ -42,7 +42,7 @@ def _body(call: fates.Call) -> None:
     except ValueError:
         raise UsageError(f"--prio {value}: give a whole number") from None
     if prios:
-        plan.warn(prios[-1].row.code or "", f"{prios[-1].seen} {prios[-1].row.reason}.")
+        call.warn(prios[-1], f"{prios[-1].seen} {prios[-1].row.reason}.")
     plan.action = "local"  # set_priority answers it
     plan.details = {"jobs": ",".join(ids), "prio": value}
 
