@@ -148,10 +148,10 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
     plan = Plan(command)
     plan.backend_argv = [backend_path or command]
     if any(word in ("-h", "--help") for word in argv):
-        plan.action, plan.text = "print", help_text(command)
+        answer(plan, "help")
         return plan
     if "--version" in argv:
-        plan.action = "version"
+        answer(plan, "version")
         return plan
     try:
         grammar = legacy.Grammar(options.rows_for(command, None), command)
@@ -184,10 +184,7 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
             body(call)
         except fates.Answered as answered:  # an abbreviated --help or --version
             plan.backend_argv = []
-            if answered.what == "version":
-                plan.action = "version"
-            else:
-                plan.action, plan.text = "print", help_text(command)
+            answer(plan, answered.what)
             return plan
         note_identity(plan, parsed, environ, False)
     except Unavailable as exc:
@@ -198,6 +195,19 @@ def translate(command: str, argv: list[str], environ: Mapping[str, str],
             COMMANDS[command].check_status
         plan.backend_argv = []
     return plan
+
+
+def answer(plan: Plan, what: str) -> None:
+    """--help, --version or -manual (fates.Answered.what): the drop-in answers the call
+    itself, as the legacy client's optparse did."""
+    if what == "version":
+        plan.action = "version"
+    elif what == "manual":
+        from .dagfile import MANUAL
+
+        plan.action, plan.text = "print", MANUAL
+    else:
+        plan.action, plan.text = "print", help_text(plan.command)
 
 
 def note_identity(plan: Plan, parsed: Parsed, environ: Mapping[str, str],

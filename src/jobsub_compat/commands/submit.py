@@ -75,14 +75,14 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     exe_at = legacy.find_executable(argv)
     head = argv if exe_at is None else argv[:exe_at]
     if any(word in ("-h", "--help") for word in head):
-        _answer(plan, "help")
+        common.answer(plan, "help")
         return
     if any(row.handler == "manual" and set(row.legacy) & set(head)
            for row in options.TABLES[plan.command]):
-        _answer(plan, "manual")
+        common.answer(plan, "manual")
         return
     if "--version" in head:
-        _answer(plan, "version")
+        common.answer(plan, "version")
         return
 
     _value_missing(plan.command, argv)
@@ -105,7 +105,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
     if parsed.executable is None and all(i.row.where == "client" for i in parsed.items):
         # No server words at all: the legacy client printed its help, exit 0
         # (client/jobsub_submit parse_opts: `if not srv_argv: options.help = True`).
-        _answer(plan, "help")
+        common.answer(plan, "help")
         return
     common.note_identity(plan, parsed, environ)
     if parsed.executable is None and not any(i.row.submits_nothing for i in parsed.items):
@@ -125,7 +125,7 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
                 plan.expect_job_id = False
             fates.apply(call, item)
     except fates.Answered as answered:
-        _answer(plan, answered.what)
+        common.answer(plan, answered.what)
         return
 
     out = call.out
@@ -151,18 +151,6 @@ def _translate(plan: Plan, argv: list[str], environ: Mapping[str, str],
                   "did; jobsub_lite would fail on them. Quote the variable that expands to "
                   "nothing only when it is not empty.")
     plan.backend_argv = [backend_path] + quoted
-
-
-def _answer(plan: Plan, what: str) -> None:
-    """--help, -manual or --version: the drop-in answers the call itself."""
-    if what == "version":
-        plan.action = "version"
-    elif what == "manual":
-        from .dagfile import MANUAL
-
-        plan.action, plan.text = "print", MANUAL
-    else:
-        plan.action, plan.text = "print", common.help_text(plan.command)
 
 
 def _protect_arguments(plan: Plan, arguments: list[str], grammar: legacy.Grammar) -> list[str]:
