@@ -14,7 +14,7 @@ on every call; what only a submission needs is imported where it is used.
 from __future__ import annotations
 
 from . import codes as w
-from . import legacy, options, userfiles
+from . import legacy, userfiles
 from .legacy import EXE_PREFIX, Item
 from .rewrite import Words, spelling
 from .warnings import UsageError
@@ -519,8 +519,13 @@ def history_constraint(call: Call, item: Item) -> None:
 def _qdate(op: str) -> Handler:
     """--qdate-ge/--qdate-le DATE: a QDate term of jobsub_history's constraint."""
     def qdate(call: Call, item: Item) -> None:
-        call.terms.append(f"QDate {op} {epoch(item.values[0])}")
-        call.warn(item, f"{item.seen} {item.values[0]} {item.row.reason}.")
+        value = item.values[0]
+        seconds = epoch(value)
+        if seconds is None:
+            raise UsageError(f"invalid date format {value!r}: write YYYY-MM-DD or "
+                             "'YYYY-MM-DD hh:mm:ss'", item.row.code)
+        call.terms.append(f"QDate {op} {seconds}")
+        call.warn(item, f"{item.seen} {value} {item.row.reason}.")
 
     return qdate
 
@@ -528,8 +533,9 @@ def _qdate(op: str) -> Handler:
 DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
 
 
-def epoch(value: str) -> int:
-    """A legacy --qdate-ge/--qdate-le value as epoch seconds (local time, as legacy)."""
+def epoch(value: str) -> int | None:
+    """A legacy --qdate-ge/--qdate-le value as epoch seconds (local time, as legacy); None
+    when it is in neither of the legacy formats."""
     import datetime
     import time
 
@@ -539,8 +545,7 @@ def epoch(value: str) -> int:
         except ValueError:
             continue
         return int(time.mktime(moment.timetuple()))
-    raise UsageError(f"invalid date format {value!r}: write YYYY-MM-DD or "
-                     "'YYYY-MM-DD hh:mm:ss'", options.code_of("jobsub_history", "qdate_ge"))
+    return None
 
 
 def fetchlog_user(call: Call, item: Item) -> None:
