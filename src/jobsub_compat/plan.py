@@ -38,12 +38,15 @@ class Plan:
         if not any(w.code == code and w.message == message for w in self.warnings):
             self.warnings.append(CompatWarning(code, message))
 
-    def _described(self, code: str) -> tuple[str, str]:
-        """A code's severity and replacement, for explain (codes.describe, the one answer)."""
+    def _as_dict(self, warning: CompatWarning) -> dict[str, str]:
+        """One warning for `explain --json`, with its code's severity and replacement
+        (codes.describe, the one answer)."""
         from .codes import describe
 
-        found = describe(code, (self.command,))
-        return (found.severity, found.replacement) if found else ("", "")
+        found = describe(warning.code, (self.command,))
+        return {"code": warning.code, "message": warning.message,
+                "severity": found.severity if found else "",
+                "instead": found.replacement if found else ""}
 
     def as_json(self) -> str:
         import json
@@ -52,9 +55,7 @@ class Plan:
             "command": self.command,
             "backend_argv": self.backend_argv,
             "env": self.env,
-            "warnings": [dict(zip(("code", "message", "severity", "instead"),
-                                  (w.code, w.message, *self._described(w.code))))
-                         for w in self.warnings],
+            "warnings": [self._as_dict(w) for w in self.warnings],
             "error": self.error,
         }
         if self.files:
@@ -74,9 +75,11 @@ class Plan:
                 lines.append(f"env: {change}")
         else:
             lines.append("jobsub_lite: (not run: the drop-in answers this call itself)")
+        from .codes import replacement
+
         for w in self.warnings:
             lines.append(f"warning [{w.code}]: {w.message}")
-            instead = self._described(w.code)[1]
+            instead = replacement(w.code, (self.command,))
             if instead:
                 lines.append(f"  instead: {instead}")
         for path, content in self.files.items():
