@@ -104,15 +104,14 @@ def log_settings(parser: Parser) -> None:
                    "named; --log-dir '' reads the per-user log instead")
 
 
-def default_logs(settings: Mapping[str, config.Setting], environ: Mapping[str, str]
-                 ) -> list[str]:
+def default_log(settings: Mapping[str, config.Setting], environ: Mapping[str, str]) -> str:
     """What a coordinator's tool reads when no log is named: the site's log_dir when one
     is set, else the per-user log the drop-ins write (`off` aside)."""
     from . import log
 
     if settings["log_dir"].value:
-        return [os.path.expanduser(settings["log_dir"].value)]
+        return os.path.expanduser(settings["log_dir"].value)
     configured = settings["log"].value
     path = log.user_log(environ, "" if configured == "off" else configured)
     assert path is not None
-    return [path]
+    return path
