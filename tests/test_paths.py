@@ -32,8 +32,7 @@ def _user_log(env: Mapping[str, str]) -> str:
 
 def _coordinators_log(env: Mapping[str, str]) -> str:
     """What report and migrate --from-log read when no log is named (no log_dir set)."""
-    [found] = cliparser.default_logs(config.settings(env), env)
-    return found
+    return cliparser.default_log(config.settings(env), env)
 
 
 # (variable, its default under $HOME, the file under it, who looks for the file)

@@ -467,6 +467,19 @@ def test_describe_without_token(env: dict[str, str]) -> None:
     assert found["token claims"].startswith("unreadable") and "not-a-token" not in str(found)
 
 
+@pytest.mark.parametrize("runtime", ["", "run"], ids=["no-runtime-dir", "runtime-dir"])
+def test_describe_without_token_names_what_discovery_read(env: dict[str, str], runtime: str,
+                                                         tmp_path: Path) -> None:
+    """The doctor's line names discovery's places in its order; $XDG_RUNTIME_DIR's file
+    only when the variable is set."""
+    env["XDG_RUNTIME_DIR"] = runtime and str(tmp_path / runtime)
+    places = ["BEARER_TOKEN", "BEARER_TOKEN_FILE"]
+    places += [str(tmp_path / runtime / f"bt_u{os.geteuid()}")] if runtime else []
+    places += [os.path.join(tokens.TMP, f"bt_u{os.geteuid()}")]
+    assert dict(tokens.describe(env))["token"].startswith(
+        f"none found (looked at {', '.join(places)}); ")
+
+
 def test_the_preflight_warns_with_credential_codes() -> None:
     named = {value for name, value in vars(tokens).items()
              if name.isupper() and isinstance(value, str) and value.startswith("JC")}

@@ -26,12 +26,15 @@ class Parser(configargparse.ArgumentParser):  # type: ignore[misc]
     drop-ins), the user config, the site config, their defaults (parse_settings())."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # What ConfigArgParse reads (the later file wins), with the label of each.
+        self._config_files = [(self._site_config, "site config"),
+                              (self._user_config, "user config")]
         super().__init__(*args, add_config_file_help=False, add_env_var_help=False,
                          ignore_unknown_config_file_keys=True,
-                         default_config_files=[self._site_config, self._user_config],
+                         default_config_files=[entry for entry, _ in self._config_files],
                          **kwargs)
         self.settings: dict[str, argparse.Action] = {}
-        self._files: list[tuple[str, str]] = []  # (label, path), set by parse_settings
+        self._paths: dict[str, str] = {}  # label -> path, set by parse_settings
 
     def setting(self, name: str, metavar: str, help: str) -> None:
         """Take the setting `name` (config.DEFAULTS) as an option, --NAME."""
@@ -42,7 +45,7 @@ class Parser(configargparse.ArgumentParser):  # type: ignore[misc]
                  f"{metavar}` in a config file)")
 
     def _stream(self, label: str) -> io.StringIO:
-        path = dict(self._files)[label]
+        path = self._paths[label]
         text = userfiles.read_text(path, config.LIMIT, f"the {label}") \
             if os.path.exists(path) else ""
         return io.StringIO(text, newline=None)  # as open() reads a file's lines
@@ -65,13 +68,11 @@ class Parser(configargparse.ArgumentParser):  # type: ignore[misc]
         ConfigArgParse, the others as the drop-ins read them (config.settings). A config
         file the drop-ins refuse is a RuntimeFailure (exit 1, one line) here too."""
         found = config.settings(environ)
-        self._files = config.config_files(environ)
+        self._paths = dict(config.config_files(environ))
         args = self.parse_args(argv, env_vars={k: v for k, v in environ.items() if v})
         sources = self.get_source_to_settings_dict()
         files = [(f"config_file|{entry.__name__}[{i}]", label)
-                 for i, (entry, label) in enumerate([(self._site_config, "site config"),
-                                                     (self._user_config, "user config")])]
-        paths = dict(self._files)
+                 for i, (entry, label) in enumerate(self._config_files)]
         for name, action in self.settings.items():
             var = config.variable(name)
             keys = self.get_possible_config_keys(action)
@@ -81,7 +82,7 @@ class Parser(configargparse.ArgumentParser):  # type: ignore[misc]
             elif var in sources.get("environment_variables", {}):
                 source = f"environment {var}"
             else:
-                source = next((f"{label} {paths[label]}" for key, label in files
+                source = next((f"{label} {self._paths[label]}" for key, label in files
                                if any(k in sources.get(key, {}) for k in keys)), "default")
             found[name] = config.Setting(getattr(args, name), source)
         return args, found
@@ -104,15 +105,14 @@ def log_settings(parser: Parser) -> None:
                    "named; --log-dir '' reads the per-user log instead")
 
 
-def default_logs(settings: Mapping[str, config.Setting], environ: Mapping[str, str]
-                 ) -> list[str]:
+def default_log(settings: Mapping[str, config.Setting], environ: Mapping[str, str]) -> str:
     """What a coordinator's tool reads when no log is named: the site's log_dir when one
     is set, else the per-user log the drop-ins write (`off` aside)."""
     from . import log
 
     if settings["log_dir"].value:
-        return [os.path.expanduser(settings["log_dir"].value)]
+        return os.path.expanduser(settings["log_dir"].value)
     configured = settings["log"].value
     path = log.user_log(environ, "" if configured == "off" else configured)
     assert path is not None
-    return [path]
+    return path

@@ -110,8 +110,6 @@ def config_files(environ: Mapping[str, str]) -> list[tuple[str, str]]:
             ("site config", site)]
 
 
-
-
 def _comment_at(text: str, start: int) -> bool:
     """Does a comment start at `start`: whitespace, then `#` or `;`?"""
     end = start
@@ -121,18 +119,11 @@ def _comment_at(text: str, start: int) -> bool:
 
 
 def _unquoted(text: str) -> str:
-    """`text` up to the first comment (text starts with no whitespace)."""
-    at = 1
-    while at < len(text):
-        if text[at].isspace():
-            end = at
-            while end < len(text) and text[end].isspace():
-                end += 1
-            if end < len(text) and text[end] in "#;":
-                return text[:at]
-            at = end
-        else:
-            at += 1
+    """`text` up to the first comment (text starts with no whitespace). Only where a run
+    of whitespace starts is a comment looked for, so each run is read once."""
+    for at in range(1, len(text)):
+        if text[at].isspace() and not text[at - 1].isspace() and _comment_at(text, at):
+            return text[:at]
     return text
 
 

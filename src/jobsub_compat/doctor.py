@@ -197,7 +197,11 @@ def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
     out.append(("drop-ins on PATH", _dropins_on_path(environ)))
     out.append(("bytecode", bytecode()))
     try:
-        found: backend.Backend | None = backend.find("jobsub_submit", environ)
+        settings: dict[str, config.Setting] | None = config.settings(environ)
+    except RuntimeFailure as exc:
+        settings, unreadable = None, exc
+    try:  # without settings, find() reads the files again and fails alike
+        found: backend.Backend | None = backend.find("jobsub_submit", environ, settings)
     except RuntimeFailure as exc:
         found = None
         out.append(("jobsub_lite", f"not found: {exc}"))
@@ -212,10 +216,8 @@ def lines(environ: Mapping[str, str]) -> tuple[list[tuple[str, str]], bool]:
     out.append(("htgettoken", htgettoken(environ)))
     for label, path in config.config_files(environ):
         out.append((label, path if os.path.exists(path) else f"{path} (absent)"))
-    try:
-        settings = config.settings(environ)
-    except RuntimeFailure as exc:
-        out.append(("settings", f"ERROR: {exc}"))
+    if settings is None:
+        out.append(("settings", f"ERROR: {unreadable}"))
         return out, False
     for name, setting in settings.items():
         out.append((f"setting {name}", f"{setting.value or '(empty)'} from {setting.source}"))

@@ -175,9 +175,17 @@ def read_token_file(path: str) -> str | None:
         return None
 
 
+def _default_files(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(source, path) of the files discovery reads when BEARER_TOKEN_FILE gives no token,
+    in its order: $XDG_RUNTIME_DIR/bt_u<euid> (when the variable is set), /tmp/bt_u<euid>."""
+    runtime = runtime_token_file(environ)
+    files = [("XDG_RUNTIME_DIR", runtime)] if runtime else []
+    return files + [("/tmp", os.path.join(TMP, f"bt_u{os.geteuid()}"))]
+
+
 def wlcg_default_path(environ: Mapping[str, str]) -> str:
     """Discovery's default file (htgettoken's default -o when BEARER_TOKEN_FILE is unset)."""
-    return runtime_token_file(environ) or os.path.join(TMP, f"bt_u{os.geteuid()}")
+    return _default_files(environ)[0][1]
 
 
 def discover(environ: Mapping[str, str]) -> Found | None:
@@ -185,11 +193,8 @@ def discover(environ: Mapping[str, str]) -> Found | None:
     token = environ.get("BEARER_TOKEN", "").strip(_WHITESPACE)
     if token:
         return Found("BEARER_TOKEN", None, token)
-    candidates = [("BEARER_TOKEN_FILE", environ.get("BEARER_TOKEN_FILE", ""))]
-    runtime = runtime_token_file(environ)
-    if runtime:
-        candidates.append(("XDG_RUNTIME_DIR", runtime))
-    candidates.append(("/tmp", os.path.join(TMP, f"bt_u{os.geteuid()}")))
+    candidates = [("BEARER_TOKEN_FILE", environ.get("BEARER_TOKEN_FILE", "")),
+                  *_default_files(environ)]
     for source, path in candidates:
         text = read_token_file(path) if path else None
         if text:
@@ -699,11 +704,8 @@ def describe(environ: Mapping[str, str], now: float | None = None) -> list[tuple
     lines: list[tuple[str, str]] = []
     found = discover(environ)
     if found is None:
-        looked = ["BEARER_TOKEN", "BEARER_TOKEN_FILE"]
-        runtime = runtime_token_file(environ)
-        if runtime:
-            looked.append(runtime)
-        looked.append(os.path.join(TMP, f"bt_u{os.geteuid()}"))
+        looked = ["BEARER_TOKEN", "BEARER_TOKEN_FILE",
+                  *(path for _, path in _default_files(environ))]
         lines.append(("token", f"none found (looked at {', '.join(looked)}); run htgettoken "
                       "-a htvaultprod.fnal.gov -i <experiment>"))
     else:

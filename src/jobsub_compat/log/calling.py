@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from .. import userfiles
-from .redaction import redact
+from .redaction import _DIGITS, _LOWER, redact
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every call
 if TYPE_CHECKING:
@@ -31,8 +31,7 @@ _SCRIPTED = frozenset(("perl", "ruby", "rscript", "node", "lua", "tclsh", "wish"
 # Programs that only launch the drop-in for a script: look at their parent instead.
 _LAUNCHERS = frozenset(("xargs", "parallel", "sem", "env", "nohup", "timeout", "nice",
                         "ionice", "time", "setsid", "stdbuf", "flock", "watch", "chronic"))
-_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
-_VERSION_CHARS = frozenset("0123456789.")
+_VERSION_CHARS = _DIGITS | {"."}
 
 
 def _read(path: str) -> bytes | None:

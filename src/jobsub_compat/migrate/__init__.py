@@ -346,11 +346,11 @@ def _caller_key(record: dict[str, object]) -> str:
 
 
 def from_log(logs: list[str], parser: Parser, settings: Mapping[str, Setting]) -> int:
-    from ..cliparser import default_logs
+    from ..cliparser import default_log
 
     explicit = bool(logs)
     if not logs:
-        [default] = default_logs(settings, os.environ)
+        default = default_log(settings, os.environ)
         if not os.path.exists(default):
             sys.stderr.write(f"{PROG}: error: no migration log at {default} (nothing logged "
                              "yet?); name the log files to read\n")

@@ -18,7 +18,7 @@ from typing import IO, Any, NamedTuple
 
 from .. import logrecords
 from ..cliparser import Parser as _Parser
-from ..cliparser import default_logs, log_settings
+from ..cliparser import default_log, log_settings
 from ..logrecords import Source
 from ..usage import run
 from ..userfiles import UserFileError, printable
@@ -178,7 +178,7 @@ def _main(argv: list[str]) -> int:
     if args.export is not None and not export.available():
         _err("error", export.NEEDS)
         return 1
-    names: list[str] = args.logs or default_logs(settings, os.environ)
+    names: list[str] = args.logs or [default_log(settings, os.environ)]
     if not args.logs and not os.path.exists(names[0]):
         _err("error", f"no migration log at {names[0]} (nothing logged yet?); name the log "
              "files to read")
