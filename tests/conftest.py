@@ -51,3 +51,19 @@ def double_env(environ: dict[str, str]) -> dict[str, str]:
     """`environ` with the jobsub_lite test double as the backend, run by this interpreter."""
     path = os.pathsep.join([os.path.dirname(sys.executable), environ["PATH"]])
     return {**environ, "PATH": path, "JOBSUB_COMPAT_BACKEND": str(DOUBLE_BIN)}
+
+
+@pytest.fixture
+def config_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the config files read (config.read_file) from here on, in order."""
+    from jobsub_compat import config
+
+    reads: list[str] = []
+    real = config.read_file
+
+    def counted(path: str, label: str = "config file") -> dict[str, config.Value]:
+        reads.append(path)
+        return real(path, label)
+
+    monkeypatch.setattr(config, "read_file", counted)
+    return reads

@@ -142,27 +142,17 @@ def test_klist_double(environ: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_the_config_files_are_read_once(environ: dict[str, str], tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch,
+                                        config_reads: list[str],
                                         capsys: pytest.CaptureFixture[str]) -> None:
     """The backend's line and the settings' lines come from one reading of the files."""
-    from jobsub_compat import config
-
     conf = Path(environ["XDG_CONFIG_HOME"]) / "jobsub_compat.conf"
     conf.parent.mkdir(parents=True)
     conf.write_text(f"backend = {DOUBLE_BIN}\n")
     site = tmp_path / "site.conf"
     site.write_text("silence = JC104\n")
-    reads: list[str] = []
-    real = config.read_file
-
-    def counted(path: str, label: str = "config file") -> dict[str, config.Value]:
-        reads.append(path)
-        return real(path, label)
-
-    monkeypatch.setattr(config, "read_file", counted)
     status, out = screen({**environ, "JOBSUB_COMPAT_SITE_CONFIG": str(site)}, capsys)
     assert status == 0 and "version 1.12 (chosen by user config" in out
-    assert sorted(reads) == sorted([str(conf), str(site)])
+    assert sorted(config_reads) == sorted([str(conf), str(site)])
 
 
 def test_a_config_file_that_cannot_be_read(environ: dict[str, str], tmp_path: Path,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobsub_compat import codes, config, dropin
+from jobsub_compat import codes, dropin
 from tests.conftest import ROOT
 
 # A call of each kind, and the code of the legacy usage it warns about.
@@ -88,7 +88,7 @@ def test_strict_kx509_through_its_launcher(env: dict[str, str]) -> None:
     pytest.param("jobsub_q", ["-G", "gm2", "--user", "alice"], id="q"),
     *[pytest.param(*call.values[:2], id=call.id) for call in CALLS]])
 def test_a_call_reads_each_config_file_once(command: str, argv: list[str], env: dict[str, str],
-                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path, config_reads: list[str],
                                             capsys: pytest.CaptureFixture[str]) -> None:
     """The settings are built once per call (dropin.run) and handed down: the backend's
     lookup, strict mode, silence, the answer and the log all use them."""
@@ -97,16 +97,8 @@ def test_a_call_reads_each_config_file_once(command: str, argv: list[str], env: 
     user = Path(env["XDG_CONFIG_HOME"]) / "jobsub_compat.conf"
     user.parent.mkdir(parents=True, exist_ok=True)
     user.write_text("silence = JC999\n")
-    reads: list[str] = []
-    real = config.read_file
-
-    def counted(path: str, label: str = "config file") -> dict[str, config.Value]:
-        reads.append(path)
-        return real(path, label)
-
-    monkeypatch.setattr(config, "read_file", counted)
     status = dropin.run(command, argv, {**env, "JOBSUB_COMPAT_SITE_CONFIG": str(site)})
     capsys.readouterr()
-    assert sorted(reads) == sorted([str(user), str(site)])
+    assert sorted(config_reads) == sorted([str(user), str(site)])
     assert len(records(env)) == 1 and status == records(env)[0]["status"]
     assert (tmp_path / f"{records(env)[0]['user']}.jsonl").exists()  # the site's log_dir

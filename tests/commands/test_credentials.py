@@ -602,7 +602,9 @@ def test_a_slow_htgettoken_is_stopped(env: dict[str, str], monkeypatch: pytest.M
     err = capsys.readouterr().err
     assert "htgettoken did not finish within 1 s (is the vault server reachable?); run " \
            "htgettoken -a htvaultprod.fnal.gov -i gm2 -v yourself" in err
-    assert not alive(int(str(double_calls(env, pid=True)[0]["pid"])))
+    # The double logs its pid first; on a machine too busy to start it within the timeout
+    # it is killed before that, and there is no pid to check.
+    assert not any(alive(int(str(call["pid"]))) for call in double_calls(env, pid=True))
 
 
 def test_without_the_sh_package_voms_proxy_init_says_what_to_install(
