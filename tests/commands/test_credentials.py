@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -625,19 +625,24 @@ def alive(pid: int) -> bool:
     return True
 
 
-def test_ctrl_c_while_htgettoken_runs(env: dict[str, str]) -> None:
+def test_ctrl_c_while_htgettoken_runs(env: dict[str, str], tmp_path: Path) -> None:
     """SIGINT to the drop-in (not to htgettoken) while htgettoken runs: htgettoken is
     killed, and the drop-in ends by SIGINT with no traceback, as the shell must see it."""
     env["HTGETTOKEN_DOUBLE_SLEEP"] = "60"
+    ready = tmp_path / "ready"
+    os.mkfifo(ready)
+    env["HTGETTOKEN_DOUBLE_READY"] = str(ready)
+    # Opened before the double can open it for writing, so its pid line waits for us.
+    fd = os.open(ready, os.O_RDONLY | os.O_NONBLOCK)
     proc = subprocess.Popen([sys.executable, str(LAUNCHERS / "voms-proxy-init"), *GM2],
                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(600):  # until the double has started (it logs first)
-            if double_calls(env) or proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        [call] = double_calls(env, pid=True)
+        with os.fdopen(fd) as started:
+            # Readable once the double has written its pid (the timeout only keeps a
+            # drop-in that never starts it from hanging the suite).
+            assert select.select([started], [], [], 120)[0], "htgettoken was not started"
+            pid = int(started.readline())
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:
@@ -646,4 +651,4 @@ def test_ctrl_c_while_htgettoken_runs(env: dict[str, str]) -> None:
             proc.wait()
     assert proc.returncode == -signal.SIGINT, err
     assert "Traceback" not in err and out == ""
-    assert not alive(int(str(call["pid"])))
+    assert not alive(pid)
